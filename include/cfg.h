@@ -167,6 +167,9 @@ void cfg_defaults(struct cfg *cfg);
  */
 int cfg_load(struct cfg *cfg, const char *path, struct err *err);
 
+/** @brief Free one output's allocations (used when --stdout replaces the outputs). */
+void cfg_output_free(struct cfg_output *co);
+
 /** @brief Free everything (secrets are wiped). */
 void cfg_free(struct cfg *cfg);
 

@@ -73,6 +73,9 @@ extern const struct output_ops output_kafka_ops;
 /** @brief The ops for a configured output type. */
 const struct output_ops *output_ops_for(enum out_type type);
 
+/** @brief Format options of a configured output (body, header, facility, hostname, app name). */
+void output_format_opts(const struct cfg_output *co, struct format_opts *fo);
+
 /** @brief Called by transports when a message is delivered. */
 static inline void output_ack(struct output *out, uint64_t token)
 {
