@@ -37,6 +37,13 @@ run_build() { # $1 = build dir, rest = configure flags
 NOCONFIGURE=1 ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; echo "0 passed, 1 failed"; exit 1; }
 echo "== build and test (gcc, -Werror)"
 run_build "$top/build-ci"
+echo "== packages (.deb installed, run as its user, removed, purged; .rpm built)"
+if [ -f "$top/build-ci/ece-auditd" ]; then
+    "$top/tests/packaging/test-packages.sh" "$top/build-ci" >"$top/build-ci/packaging.out" 2>&1
+    grep -E '^(not ok|# )' "$top/build-ci/packaging.out"
+    pass=$((pass + $(grep -c '^ok ' "$top/build-ci/packaging.out")))
+    fail=$((fail + $(grep -c '^not ok ' "$top/build-ci/packaging.out")))
+fi
 echo "== build and test (ASan + UBSan)"
 run_build "$top/build-ci-san" --enable-sanitizers
 echo "$pass passed, $fail failed"
