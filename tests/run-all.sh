@@ -46,5 +46,12 @@ if [ -f "$top/build-ci/ece-auditd" ]; then
 fi
 echo "== build and test (ASan + UBSan)"
 run_build "$top/build-ci-san" --enable-sanitizers
+echo "== fuzzing (libFuzzer, ${SECONDS_PER_TARGET:-60}s per target)"
+if command -v clang >/dev/null; then
+    "$top/tests/fuzz/run-fuzzers.sh" "$top/build-ci-fuzz" >"$top/build-ci-fuzz.out" 2>&1
+    grep -E '^(ok|not ok|# )' "$top/build-ci-fuzz.out"
+    pass=$((pass + $(grep -c '^ok ' "$top/build-ci-fuzz.out")))
+    fail=$((fail + $(grep -c '^not ok ' "$top/build-ci-fuzz.out")))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
