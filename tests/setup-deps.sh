@@ -9,7 +9,7 @@ PKGS="build-essential autoconf automake libtool pkg-config \
   librdkafka-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libssl-dev libcmocka-dev \
   python3 openssl ca-certificates rsyslog rsyslog-gnutls kcat \
   libivykis0 libnet1 libwrap0 libjson-c5 libglib2.0-0 libpcre3 \
-  valgrind clang dpkg-dev debhelper fakeroot rpm lintian procps"
+  valgrind clang libclang-rt-14-dev jq dpkg-dev debhelper fakeroot rpm lintian procps"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

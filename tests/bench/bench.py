@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Benchmarks for ece-auditd: prints a table, never pass/fail.
+
+Side by side in one run (the machine is shared and noisy: compare ratios, not absolutes):
+  * ece-auditd --replay -> RFC 5424 + CEF -> /dev/null  (events/s, CPU s per 1M, peak RSS)
+  * json-c parse-only floor (bench_floor): the cost the agent cannot go below
+  * rsyslog imfile + mmjsonparse + omfile with a RFC 5424 + CEF template (tuned: see conf)
+  * jq producing a comparable line (the "script a user would write")
+  * memory: peak RSS at 100k vs 10M replayed events
+  * callgrind instructions per event on the replay path (stable across runs)
+
+Usage: tests/bench/bench.py --builddir BUILD [--events 1000000] [--skip rsyslog,jq,callgrind,10m]
+"""
+import argparse, json, os, random, shutil, signal, subprocess, sys, tempfile, time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def gen_input(path, n, seed=1):
+    """N realistic ECE audit documents: the 30 samples (three shapes, every class) as
+    templates with fresh request ids and times; about 1 in 200 carries a ~10 KB payload."""
+    rnd = random.Random(seed)
+    tmpl = [json.loads(l) for l in open(os.path.join(TOP, "tests/data/ece-samples.ndjson"))]
+    big = "x" * 10000
+    t0 = 1795000000000
+    with open(path, "w") as f:
+        for i in range(n):
+            d = dict(tmpl[i % len(tmpl)])
+            d["request_id"] = "%032x" % rnd.getrandbits(128)
+            ms = t0 + i * 7
+            d["@timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+            if i % 200 == 0:
+                if "payload" in d and isinstance(d["payload"], dict):
+                    d["payload"] = dict(d["payload"], description=big)
+                elif "request_payload" in d:
+                    d["request_payload"] = json.dumps({"description": big})
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+
+def run(cmd, stdin=None, stdout=subprocess.DEVNULL, env=None):
+    """Run cmd; return (wall s, cpu s, peak RSS MiB) of the child (wait4 rusage)."""
+    t = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("%s exited %s" % (cmd[0], status))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+
+
+def bench_rsyslog(inp, n, work):
+    """rsyslog 8.2302 reading the same NDJSON with imfile, mmjsonparse, omfile template.
+    Tuning: inotify imfile with a large readTimeout, big main queue, omfile async writing
+    with a 1 MiB buffer, no flushes per message, no fsync: its best configuration here."""
+    out = os.path.join(work, "rsyslog.out")
+    conf = open(os.path.join(TOP, "tests/bench/rsyslog-bench.conf.in")).read()
+    conf = conf.replace("@WORK@", work).replace("@INPUT@", inp).replace("@OUTPUT@", out)
+    cf = os.path.join(work, "rsyslog.conf")
+    open(cf, "w").write(conf)
+    os.makedirs(os.path.join(work, "rs-work"), exist_ok=True)
+    t = time.monotonic()
+    p = subprocess.Popen(["rsyslogd", "-n", "-f", cf, "-i", os.path.join(work, "rs.pid")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = t + 600
+    last = -1
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            sz = os.path.getsize(out)
+        except OSError:
+            sz = 0
+        if sz and sz == last:
+            lines = sum(1 for _ in open(out, "rb"))
+            if lines >= n:
+                break
+        last = sz
+    wall = time.monotonic() - t
+    with open("/proc/%d/stat" % p.pid) as f:
+        fields = f.read().split(")")[1].split()
+    tck = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / tck
+    with open("/proc/%d/status" % p.pid) as f:
+        rss = [l for l in f if l.startswith("VmHWM")][0].split()[1]
+    p.send_signal(signal.SIGTERM)
+    p.wait()
+    lines = sum(1 for _ in open(out, "rb"))
+    return wall, cpu, int(rss) / 1024.0, lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--builddir", default=os.path.join(TOP, "build-ci"))
+    ap.add_argument("--events", type=int, default=1000000)
+    ap.add_argument("--skip", default="")
+    a = ap.parse_args()
+    skip = set(a.skip.split(","))
+    agent = os.path.join(a.builddir, "ece-auditd")
+    floor = os.path.join(a.builddir, "tests/bench/bench_floor")
+    work = tempfile.mkdtemp(prefix="ece-bench.")
+    inp = os.path.join(work, "in.ndjson")
+    n = a.events
+    gen_input(inp, n)
+    rows = []
+    with open(inp) as f:
+        w, c, r = run([agent, "--replay", "-", "--stdout", "rfc5424-cef"], stdin=f)
+    rows.append(("ece-auditd replay -> 5424+CEF", n / w, c * 1e6 / n, r))
+    agent_rate = n / w
+    if os.path.exists(floor):
+        w, c, r = run([floor, inp])
+        rows.append(("json-c parse-only floor", n / w, c * 1e6 / n, r))
+        floor_rate = n / w
+    else:
+        floor_rate = None
+    if "jq" not in skip and shutil.which("jq"):
+        prog = ('"<110>1 \\(."@timestamp") host ece-audit - CEF - CEF:0|Elastic|ECE|0.1|'
+                '\\(.method // .request_method)|\\(.path // .request_url)|5|'
+                'suser=\\(.admin_id // .auth_user // "") externalId=\\(.request_id)"')
+        w, c, r = run(["jq", "-r", prog, inp])
+        rows.append(("jq comparable line", n / w, c * 1e6 / n, r))
+        jq_rate = n / w
+    else:
+        jq_rate = None
+    rs_rate = None
+    if "rsyslog" not in skip and shutil.which("rsyslogd"):
+        w, c, r, lines = bench_rsyslog(inp, n, work)
+        rows.append(("rsyslog imfile+mmjsonparse+omfile (%d lines)" % lines, lines / w, c * 1e6 / max(lines, 1), r))
+        rs_rate = lines / w
+    print("%-48s %12s %14s %10s" % ("what", "events/s", "CPU s per 1M", "peak MiB"))
+    for name, rate, cpu, rss in rows:
+        print("%-48s %12.0f %14.2f %10.1f" % (name, rate, cpu, rss))
+    if floor_rate:
+        print("agent / json-c floor: %.2f" % (agent_rate / floor_rate))
+    if rs_rate:
+        print("agent / rsyslog:      %.2f" % (agent_rate / rs_rate))
+    if jq_rate:
+        print("agent / jq:           %.2f" % (agent_rate / jq_rate))
+    if "10m" not in skip:
+        small = os.path.join(work, "small.ndjson")
+        with open(inp) as f, open(small, "w") as g:
+            for i, l in enumerate(f):
+                if i >= 100000:
+                    break
+                g.write(l)
+        with open(small) as f:
+            _, _, r100k = run([agent, "--replay", "-", "--stdout", "rfc5424-cef"], stdin=f)
+        reps = max(1, 10000000 // n)
+        cat = subprocess.Popen(["cat"] + [inp] * reps, stdout=subprocess.PIPE)
+        _, _, r10m = run([agent, "--replay", "-", "--stdout", "rfc5424-cef"], stdin=cat.stdout)
+        cat.wait()
+        print("peak RSS: 100k events %.1f MiB, %dM events %.1f MiB" % (r100k, reps * n // 1000000, r10m))
+    if "callgrind" not in skip and shutil.which("valgrind"):
+        k = 20000
+        small = os.path.join(work, "cg.ndjson")
+        with open(inp) as f, open(small, "w") as g:
+            for i, l in enumerate(f):
+                if i >= k:
+                    break
+                g.write(l)
+        cg = os.path.join(work, "cg.out")
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg, agent,
+                        "--replay", small, "--stdout", "rfc5424-cef"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        ir = 0
+        for l in open(cg):
+            if l.startswith("summary:") or l.startswith("totals:"):
+                ir = int(l.split()[1])
+        print("callgrind: %.0f instructions per event (replay, %d events, includes start-up)" % (ir / k, k))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
