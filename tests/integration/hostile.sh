@@ -15,6 +15,6 @@ for fmt in rfc5424-cef rfc5424-leef json cef leef; do
     check "$fmt: every message passes the strict parser" $PY "$TOP_SRCDIR/tests/peers/strict_check.py" "$fmt" "$T/out.$fmt"
 done
 check "garbage lines are counted as malformed" grep -E 'malformed=6' "$T/err.json"
-check "injection attempts never create a second syslog header" bash -c \
-    "! grep -E '^.+<13>1 2026-01-01T00:00:00Z evil' '$T/out.rfc5424-cef' | grep -v 'evil app - - - injected' | grep -q ."
+check "an injected syslog header never starts a message of its own" bash -c \
+    "! grep -q '^<13>1 2026-01-01T00:00:00Z evil' '$T/out.rfc5424-cef'"
 finish
