@@ -469,6 +469,11 @@ static void kafka_close(struct output *out)
         return;
     if (k->last_poll_ms >= 0 && k->last_poll_ms < flush_ms)
         flush_ms = k->last_poll_ms;
+    if (k->rk && !k->fatal) { /* one last chance for waiting retries within the flush window */
+        for (r = k->retry_head; r; r = r->next)
+            r->not_before_ms = 0;
+        produce_retries(k);
+    }
     k->closing = true;
     if (k->rk && k->in_flight)
         rd_kafka_flush(k->rk, flush_ms); /* serves delivery reports: late acks still count */
