@@ -6,10 +6,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 ./tests/setup-deps.sh
-if [ ! -x ./ece-auditd ] || [ ! -f Makefile ]; then
-    ./autogen.sh >/dev/null
+# Out-of-tree build in build/ (the test suite builds in build-ci*/ the same way).
+if [ ! -f build/Makefile ]; then
+    NOCONFIGURE=1 ./autogen.sh >/dev/null 2>&1
+    mkdir -p build && (cd build && ../configure >/dev/null)
 fi
-make -j2 >/dev/null
+make -C build -j2 >/dev/null
 work=$(mktemp -d /tmp/ece-auditd-demo.XXXXXX)
 /usr/bin/python3 tests/peers/es_emulator.py --port 0 --port-file "$work/port" \
     --data tests/data/ece-samples.ndjson >"$work/emulator.log" 2>&1 &
@@ -24,4 +26,4 @@ rules = ( { name = "login-bruteforce"; match = "auth.login.failure"; group_by = 
             threshold = 2; window = "5m"; severity = 8; } );
 CONF
 echo "== ece-auditd tailing the emulator (sample ECE audit trail) =="
-./ece-auditd --once -c "$work/demo.conf" --stdout "${FORMAT:-rfc5424-cef}"
+./build/ece-auditd --once -c "$work/demo.conf" --stdout "${FORMAT:-rfc5424-cef}"
