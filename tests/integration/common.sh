@@ -32,7 +32,7 @@ wait_for() {
 # start_emulator [args...]: starts the ES emulator, sets ES_PORT, ES_URL, ES_PID
 start_emulator() {
     rm -f "$T/es.port"
-    $PY "$TOP_SRCDIR/tests/peers/es_emulator.py" --port 0 --port-file "$T/es.port" "$@" \
+    $PY "$TOP_SRCDIR/tests/peers/es_emulator.py" --port 0 --port-file "$T/es.port" --control "$@" \
         >"$T/es.log" 2>&1 &
     ES_PID=$!
     PIDS="$PIDS $ES_PID"

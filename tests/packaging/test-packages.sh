@@ -40,7 +40,7 @@ if command -v systemd-analyze >/dev/null; then
 fi
 
 # Point the packaged config at the emulator, as a user edits one file, and run as the user.
-/usr/bin/python3 "$top/tests/peers/es_emulator.py" --port 0 --port-file "$T/es.port" \
+/usr/bin/python3 "$top/tests/peers/es_emulator.py" --port 0 --port-file "$T/es.port" --control \
     --data "$top/tests/data/ece-samples.ndjson" >"$T/es.log" 2>&1 &
 emu=$!
 for _ in $(seq 100); do [ -s "$T/es.port" ] && break; sleep 0.1; done
