@@ -195,15 +195,36 @@ const char *fmt_month(int mon)
     return (mon >= 1 && mon <= 12) ? months[mon - 1] : "Jan";
 }
 
+/* Dotted quad as inet_pton(AF_INET) reads it: four 0..255 parts, no leading zeros. */
+static bool is_ipv4(const char *s)
+{
+    for (int part = 0; part < 4; part++) {
+        int v = 0, nd = 0;
+        if (part > 0 && *s++ != '.')
+            return false;
+        while (*s >= '0' && *s <= '9' && nd < 4) {
+            if (nd == 1 && v == 0)
+                return false;
+            v = v * 10 + (*s++ - '0');
+            nd++;
+        }
+        if (nd == 0 || nd > 3 || v > 255)
+            return false;
+    }
+    return *s == '\0';
+}
+
 enum fmt_ip fmt_ip_kind(const char *s)
 {
     unsigned char addr[16];
 
     if (s == NULL || *s == '\0')
         return FMT_IP_NONE;
-    if (strchr(s, ':') != NULL)
-        return inet_pton(AF_INET6, s, addr) == 1 ? FMT_IP_V6 : FMT_IP_NONE;
-    return inet_pton(AF_INET, s, addr) == 1 ? FMT_IP_V4 : FMT_IP_NONE;
+    if (is_ipv4(s))
+        return FMT_IP_V4;
+    if (strchr(s, ':') != NULL && inet_pton(AF_INET6, s, addr) == 1)
+        return FMT_IP_V6;
+    return FMT_IP_NONE;
 }
 
 bool fmt_is_alert(const struct audit_event *ev)

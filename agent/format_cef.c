@@ -19,48 +19,58 @@
 enum { K_COPY = 0, K_SPACE, K_BSLASH, K_CR, K_LF };
 
 static const unsigned char hdr_kind[256] = {
-    [0x00 ... 0x1F] = K_SPACE, [0x7F] = K_SPACE, ['\\'] = K_BSLASH, ['|'] = K_BSLASH,
+    [0x00 ... 0x1F] = K_SPACE,
+    [0x7F] = K_SPACE,
+    ['\\'] = K_BSLASH,
+    ['|'] = K_BSLASH,
 };
 
 static const unsigned char ext_kind[256] = {
-    [0x00 ... 0x09] = K_SPACE, ['\n'] = K_LF, [0x0B ... 0x0C] = K_SPACE, ['\r'] = K_CR,
-    [0x0E ... 0x1F] = K_SPACE, [0x7F] = K_SPACE, ['\\'] = K_BSLASH, ['='] = K_BSLASH,
+    [0x00 ... 0x09] = K_SPACE, ['\n'] = K_LF,    [0x0B ... 0x0C] = K_SPACE, ['\r'] = K_CR,
+    [0x0E ... 0x1F] = K_SPACE, [0x7F] = K_SPACE, ['\\'] = K_BSLASH,         ['='] = K_BSLASH,
 };
 
-void cef_header_escape(struct strbuf *sb, const char *s, size_t max_cp)
+/* The header field, then @p tail (the '|' separator) if not NUL, in one reservation. */
+static void hdr_write(struct strbuf *sb, const char *s, size_t max_cp, char tail)
 {
-    size_t n = s ? fmt_cut_cp(s, strlen(s), max_cp) : 0, worst = 2 * n, o = 0;
+    size_t n = s ? fmt_cut_cp(s, strlen(s), max_cp) : 0, worst, o = 0;
     char *p;
 
     if (n == 0) {
-        SB_LIT(sb, "unknown");
-        return;
+        s = "unknown";
+        n = 7;
     }
+    worst = 2 * n + 1;
     if (worst > sb->cap - sb->len) {
-        worst = n;
+        worst = n + (tail != '\0');
         for (size_t i = 0; i < n; i++)
             worst += hdr_kind[(unsigned char)s[i]] == K_BSLASH;
     }
-    p = strbuf_reserve(sb, worst);
+    p = fmt_reserve(sb, worst);
     if (p == NULL)
         return;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (hdr_kind[c]) {
-        case K_SPACE:
+        size_t run = fmt_plain_run((const unsigned char *)s + i, n - i, '\\', '|', '|');
+        memcpy(p + o, s + i, run);
+        o += run;
+        i += run;
+        if (i >= n)
+            break;
+        if (hdr_kind[(unsigned char)s[i]] == K_SPACE) {
             p[o++] = ' ';
-            break;
-        case K_BSLASH:
+        } else {
             p[o++] = '\\';
-            p[o++] = (char)c;
-            break;
-        default:
-            p[o++] = (char)c;
-            break;
+            p[o++] = s[i];
         }
     }
-    sb->len += o;
-    sb->buf[sb->len] = '\0';
+    if (tail != '\0')
+        p[o++] = tail;
+    fmt_commit(sb, o);
+}
+
+void cef_header_escape(struct strbuf *sb, const char *s, size_t max_cp)
+{
+    hdr_write(sb, s, max_cp, '\0');
 }
 
 /* After step 1 of the extension rules these are all SP, so trimming removes them. */
@@ -69,10 +79,13 @@ static inline bool ext_blank(unsigned char c)
     return c == ' ' || (c != '\0' && ext_kind[c] == K_SPACE);
 }
 
-bool cef_ext_escape(struct strbuf *sb, const char *s, size_t max_cp)
+/* @p key (may be empty) and the escaped value in one reservation; nothing if the value is
+ * empty after trimming. Returns false in that case. */
+static bool ext_write(struct strbuf *sb, const char *key, size_t keylen, const char *s,
+                      size_t max_cp)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t n, worst, o = 0;
+    size_t n, worst, o = keylen;
     char *p;
 
     if (s == NULL)
@@ -86,64 +99,45 @@ bool cef_ext_escape(struct strbuf *sb, const char *s, size_t max_cp)
         n--;
     if (n == 0)
         return false;
-    worst = 2 * n;
+    worst = keylen + 2 * n;
     if (worst > sb->cap - sb->len) {
-        worst = n;
+        worst = keylen + n;
         for (size_t i = 0; i < n; i++)
             worst += ext_kind[u[i]] >= K_BSLASH;
     }
-    p = strbuf_reserve(sb, worst);
+    p = fmt_reserve(sb, worst);
     if (p == NULL)
         return true;
+    if (keylen > 0)
+        memcpy(p, key, keylen);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = u[i];
-        switch (ext_kind[c]) {
-        case K_SPACE:
+        size_t run = fmt_plain_run(u + i, n - i, '\\', '=', '\\');
+        unsigned char k;
+        memcpy(p + o, u + i, run);
+        o += run;
+        i += run;
+        if (i >= n)
+            break;
+        k = ext_kind[u[i]];
+        if (k == K_SPACE) {
             p[o++] = ' ';
-            break;
-        case K_BSLASH:
-            p[o++] = '\\';
-            p[o++] = (char)c;
-            break;
-        case K_CR:
-            p[o++] = '\\';
-            p[o++] = 'r';
-            break;
-        case K_LF:
-            p[o++] = '\\';
-            p[o++] = 'n';
-            break;
-        default:
-            p[o++] = (char)c;
-            break;
+            continue;
         }
+        p[o++] = '\\';
+        p[o++] = k == K_CR ? 'r' : k == K_LF ? 'n' : (char)u[i];
     }
-    sb->len += o;
-    sb->buf[sb->len] = '\0';
+    fmt_commit(sb, o);
     return true;
 }
 
+bool cef_ext_escape(struct strbuf *sb, const char *s, size_t max_cp)
+{
+    return ext_write(sb, NULL, 0, s, max_cp);
+}
+
 /* " key=value" (or " xLabel=.. x=value"); nothing at all when the value is absent or empty. */
-static void ext(struct strbuf *sb, const char *key, size_t keylen, const char *val, size_t max)
-{
-    size_t mark = sb->len;
-
-    if (val == NULL)
-        return;
-    strbuf_add(sb, key, keylen);
-    if (!cef_ext_escape(sb, val, max))
-        strbuf_truncate(sb, mark);
-}
-
-#define EXT(sb, key, val, max) ext((sb), (key), sizeof(key) - 1, (val), (max))
-
-static void ext_num(struct strbuf *sb, const char *key, size_t keylen, int64_t v)
-{
-    strbuf_add(sb, key, keylen);
-    strbuf_add_i64(sb, v);
-}
-
-#define EXT_NUM(sb, key, v) ext_num((sb), (key), sizeof(key) - 1, (v))
+#define EXT(sb, key, val, max) ext_write((sb), (key), sizeof(key) - 1, (val), (max))
+#define EXT_NUM(sb, key, v)    fmt_key_num((sb), (key), sizeof(key) - 1, (v))
 
 static void ext_source(struct strbuf *sb, const struct audit_event *ev)
 {
@@ -192,13 +186,10 @@ int format_cef(const struct audit_event *ev, const struct format_opts *fo, struc
     if (strbuf_failed(sb))
         return -1;
     SB_LIT(sb, "CEF:0|" CEF_VENDOR "|" CEF_PRODUCT "|");
-    cef_header_escape(sb, fo->version, CEF_VERSION_MAX);
-    strbuf_addc(sb, '|');
-    cef_header_escape(sb, ev->class, CEF_CLASS_MAX);
-    strbuf_addc(sb, '|');
-    cef_header_escape(sb, ev->name, CEF_NAME_MAX);
-    strbuf_addc(sb, '|');
-    strbuf_add_u64(sb, (uint64_t)sev);
+    hdr_write(sb, fo->version, CEF_VERSION_MAX, '|');
+    hdr_write(sb, ev->class, CEF_CLASS_MAX, '|');
+    hdr_write(sb, ev->name, CEF_NAME_MAX, '|');
+    EXT_NUM(sb, "", sev);
     strbuf_addc(sb, '|');
 
     /* Fixed order (formats.md 1.9 with DESIGN.md names); msg last: it cannot swallow a key. */

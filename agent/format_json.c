@@ -19,26 +19,39 @@ struct jw {
 
 static const char hex[] = "0123456789abcdef";
 
-/* RFC 8259 section 7: '"', '\' and U+0000..U+001F are escaped; UTF-8 stays raw. */
-static void json_string(struct strbuf *sb, const char *s)
+/* RFC 8259 section 7: '"', '\' and U+0000..U+001F are escaped; UTF-8 stays raw.
+ * Writes [","] [key] "string" in one reservation. */
+static void json_write(struct strbuf *sb, bool comma, const char *key, size_t keylen, const char *s)
 {
-    size_t n = strlen(s), worst = 6 * n + 2, o = 0;
+    size_t n = strlen(s), fixed = comma + keylen + 2, worst = fixed + 6 * n, o = 0;
     char *p;
 
     if (worst > sb->cap - sb->len) {
-        worst = n + 2;
+        worst = fixed + n;
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             worst += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
         }
     }
-    p = strbuf_reserve(sb, worst);
+    p = fmt_reserve(sb, worst);
     if (p == NULL)
         return;
+    if (comma)
+        p[o++] = ',';
+    if (keylen > 0)
+        memcpy(p + o, key, keylen);
+    o += keylen;
     p[o++] = '"';
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        size_t run = fmt_plain_run((const unsigned char *)s + i, n - i, '"', '\\', '"');
+        unsigned char c;
+        memcpy(p + o, s + i, run);
+        o += run;
+        i += run;
+        if (i >= n)
+            break;
+        c = (unsigned char)s[i];
+        if (c == 0x7F) { /* DEL is legal raw JSON */
             p[o++] = (char)c;
             continue;
         }
@@ -66,17 +79,38 @@ static void json_string(struct strbuf *sb, const char *s)
         }
     }
     p[o++] = '"';
-    sb->len += o;
-    sb->buf[sb->len] = '\0';
+    fmt_commit(sb, o);
 }
 
-/* @p key is the quoted key with its colon: "\"name\":" */
-static void jw_key(struct jw *w, const char *key, size_t keylen)
+static void json_string(struct strbuf *sb, const char *s)
 {
-    if (!w->first[w->depth])
-        strbuf_addc(w->sb, ',');
+    json_write(sb, false, NULL, 0, s);
+}
+
+/* Is a comma needed before the next member? (and there is one from now on) */
+static bool jw_comma(struct jw *w)
+{
+    bool comma = !w->first[w->depth];
     w->first[w->depth] = false;
-    strbuf_add(w->sb, key, keylen);
+    return comma;
+}
+
+/* @p key is the quoted key with its colon: "\"name\":"; @p tail is appended unless NUL. */
+static void jw_key(struct jw *w, const char *key, size_t keylen, char tail)
+{
+    bool comma = jw_comma(w);
+    char *p = fmt_reserve(w->sb, comma + keylen + (tail != '\0'));
+    size_t o = 0;
+
+    if (p == NULL)
+        return;
+    if (comma)
+        p[o++] = ',';
+    memcpy(p + o, key, keylen);
+    o += keylen;
+    if (tail != '\0')
+        p[o++] = tail;
+    fmt_commit(w->sb, o);
 }
 
 static void jw_open(struct jw *w, const char *key, size_t keylen)
@@ -84,8 +118,7 @@ static void jw_open(struct jw *w, const char *key, size_t keylen)
     size_t mark = w->sb->len;
     bool first = w->first[w->depth];
 
-    jw_key(w, key, keylen);
-    strbuf_addc(w->sb, '{');
+    jw_key(w, key, keylen, '{');
     w->depth++;
     w->mark[w->depth] = mark;
     w->outer_first[w->depth] = first;
@@ -108,14 +141,14 @@ static void jw_str(struct jw *w, const char *key, size_t keylen, const char *val
 {
     if (val == NULL || *val == '\0')
         return;
-    jw_key(w, key, keylen);
-    json_string(w->sb, val);
+    json_write(w->sb, jw_comma(w), key, keylen, val);
 }
 
 static void jw_num(struct jw *w, const char *key, size_t keylen, int64_t v)
 {
-    jw_key(w, key, keylen);
-    strbuf_add_i64(w->sb, v);
+    if (jw_comma(w))
+        strbuf_addc(w->sb, ',');
+    fmt_key_num(w->sb, key, keylen, v);
 }
 
 static void jw_time(struct jw *w, const char *key, size_t keylen, int64_t ms)
@@ -125,17 +158,16 @@ static void jw_time(struct jw *w, const char *key, size_t keylen, int64_t ms)
 
     if (n == 0)
         return;
-    jw_key(w, key, keylen);
-    strbuf_addc(w->sb, '"');
+    jw_key(w, key, keylen, '"');
     strbuf_add(w->sb, ts, n);
     strbuf_addc(w->sb, '"');
 }
 
-#define K(k)             "\"" k "\":", sizeof("\"" k "\":") - 1
-#define OPEN(w, k)       jw_open((w), K(k))
-#define STR(w, k, v)     jw_str((w), K(k), (v))
-#define NUM(w, k, v)     jw_num((w), K(k), (v))
-#define TIME(w, k, v)    jw_time((w), K(k), (v))
+#define K(k)          "\"" k "\":", sizeof("\"" k "\":") - 1
+#define OPEN(w, k)    jw_open((w), K(k))
+#define STR(w, k, v)  jw_str((w), K(k), (v))
+#define NUM(w, k, v)  jw_num((w), K(k), (v))
+#define TIME(w, k, v) jw_time((w), K(k), (v))
 
 static void event_obj(struct jw *w, const struct audit_event *ev, bool alert)
 {
@@ -211,8 +243,7 @@ static void ece_obj(struct jw *w, const struct audit_event *ev, bool alert)
         if (ev->alert_window_ms > 0)
             NUM(w, "window_ms", ev->alert_window_ms);
         if (ev->alert_nids > 0) {
-            jw_key(w, K("request_ids"));
-            strbuf_addc(w->sb, '[');
+            jw_key(w, K("request_ids"), '[');
             for (int i = 0, k = 0; i < ev->alert_nids && i < EV_ALERT_IDS_MAX; i++) {
                 if (ev->alert_ids[i] == NULL)
                     continue;

@@ -25,7 +25,7 @@ static void header_field(struct strbuf *sb, const char *s, size_t max_cp)
         SB_LIT(sb, "unknown");
         return;
     }
-    p = strbuf_reserve(sb, n);
+    p = fmt_reserve(sb, n);
     if (p == NULL)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -33,8 +33,7 @@ static void header_field(struct strbuf *sb, const char *s, size_t max_cp)
         /* formats.md 2.2 [P]: QRadar's handling of "\|" is undocumented, so replace. */
         p[i] = (c < 0x20 || c == 0x7F) ? ' ' : c == '|' ? '_' : (char)c;
     }
-    sb->len += n;
-    sb->buf[sb->len] = '\0';
+    fmt_commit(sb, n);
 }
 
 void leef_header_escape(struct strbuf *sb, const char *s)
@@ -50,12 +49,15 @@ static inline bool blank(unsigned char c, unsigned char delim)
     return c != '\0' && c < 0x20 && c != '\r' && c != '\n';
 }
 
-bool leef_value_escape(struct strbuf *sb, const char *s, char delim, size_t max_cp)
+/* @p key (may be empty) and the value in one reservation; false (nothing written) when the
+ * value is empty after trimming. */
+static bool value_write(struct strbuf *sb, const char *key, size_t keylen, const char *s,
+                        char delim, size_t max_cp)
 {
     /* A non-ASCII delimiter byte would cut UTF-8 sequences: only ASCII ones are honoured. */
     unsigned char d = (unsigned char)delim < 0x80 ? (unsigned char)delim : '\0';
     const unsigned char *u = (const unsigned char *)s;
-    size_t n, worst, o = 0;
+    size_t n, worst, o = keylen;
     char *p;
 
     if (s == NULL)
@@ -68,52 +70,45 @@ bool leef_value_escape(struct strbuf *sb, const char *s, char delim, size_t max_
         n--;
     if (n == 0)
         return false;
-    worst = 2 * n;
+    worst = keylen + 2 * n;
     if (worst > sb->cap - sb->len) {
-        worst = n;
+        worst = keylen + n;
         for (size_t i = 0; i < n; i++)
             worst += u[i] == '\r' || u[i] == '\n';
     }
-    p = strbuf_reserve(sb, worst);
+    p = fmt_reserve(sb, worst);
     if (p == NULL)
         return true;
+    if (keylen > 0)
+        memcpy(p, key, keylen);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = u[i];
-        if (c == '\n') {
+        unsigned char stop = d != '\0' ? d : 0x7F; /* 0x7F: a byte that stops anyway */
+        size_t run = fmt_plain_run(u + i, n - i, stop, stop, stop);
+        unsigned char c;
+        memcpy(p + o, u + i, run);
+        o += run;
+        i += run;
+        if (i >= n)
+            break;
+        c = u[i];
+        if (c == '\n' || c == '\r') {
             p[o++] = '\\';
-            p[o++] = 'n';
-        } else if (c == '\r') {
-            p[o++] = '\\';
-            p[o++] = 'r';
+            p[o++] = c == '\n' ? 'n' : 'r';
         } else {
-            p[o++] = blank(c, d) ? ' ' : (char)c;
+            p[o++] = ' ';
         }
     }
-    sb->len += o;
-    sb->buf[sb->len] = '\0';
+    fmt_commit(sb, o);
     return true;
 }
 
-static void attr(struct strbuf *sb, const char *key, size_t keylen, const char *val, size_t max)
+bool leef_value_escape(struct strbuf *sb, const char *s, char delim, size_t max_cp)
 {
-    size_t mark = sb->len;
-
-    if (val == NULL)
-        return;
-    strbuf_add(sb, key, keylen);
-    if (!leef_value_escape(sb, val, LEEF_DELIM, max))
-        strbuf_truncate(sb, mark);
+    return value_write(sb, NULL, 0, s, delim, max_cp);
 }
 
-#define ATTR(sb, key, val, max) attr((sb), (key), sizeof(key) - 1, (val), (max))
-
-static void attr_num(struct strbuf *sb, const char *key, size_t keylen, int64_t v)
-{
-    strbuf_add(sb, key, keylen);
-    strbuf_add_i64(sb, v);
-}
-
-#define ATTR_NUM(sb, key, v) attr_num((sb), (key), sizeof(key) - 1, (v))
+#define ATTR(sb, key, val, max) value_write((sb), (key), sizeof(key) - 1, (val), LEEF_DELIM, (max))
+#define ATTR_NUM(sb, key, v)    fmt_key_num((sb), (key), sizeof(key) - 1, (v))
 
 /* "devTime=May 01 2024 12:34:56.789 UTC^devTimeFormat=MMM dd yyyy HH:mm:ss.SSS z" */
 static void dev_time(struct strbuf *sb, int64_t ms)
@@ -128,7 +123,7 @@ static void dev_time(struct strbuf *sb, int64_t ms)
         return;
     }
     SB_LIT(sb, "devTime=");
-    p = strbuf_reserve(sb, 28);
+    p = fmt_reserve(sb, 28);
     if (p == NULL)
         return;
     memcpy(p, fmt_month(tm.mon), 3);
@@ -154,8 +149,7 @@ static void dev_time(struct strbuf *sb, int64_t ms)
     p[22] = (char)('0' + tm.ms / 10 % 10);
     p[23] = (char)('0' + tm.ms % 10);
     memcpy(p + 24, " UTC", 4);
-    sb->len += 28;
-    sb->buf[sb->len] = '\0';
+    fmt_commit(sb, 28);
     SB_LIT(sb, "^devTimeFormat=" LEEF_TIME_FORMAT);
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "event.h"
 #include "strbuf.h"
 
@@ -20,6 +21,92 @@
 
 /* Longest alert summary text built for CEF msg / LEEF msg (bytes, before escaping). */
 #define FORMAT_ALERT_MSG_MAX 2048
+
+/*
+ * Direct writes into a strbuf without a call per append: fmt_reserve() returns room for
+ * @p n bytes (NULL once the cap is hit, which sets the sticky flag), fmt_commit() accounts
+ * for the bytes actually written. The fast path relies on strbuf's documented invariant
+ * (len + 1 <= alloc, NUL-terminated); anything else goes through strbuf_reserve().
+ */
+static inline char *fmt_reserve(struct strbuf *sb, size_t n)
+{
+    if (!sb->failed && sb->buf != NULL && n <= sb->cap - sb->len && sb->alloc - sb->len > n)
+        return sb->buf + sb->len;
+    return strbuf_reserve(sb, n);
+}
+
+static inline void fmt_commit(struct strbuf *sb, size_t n)
+{
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+
+/* Decimal digits of @p v at @p p (at most 20 bytes, plus 1 for a sign); returns the end. */
+static inline char *fmt_put_i64(char *p, int64_t v)
+{
+    char tmp[24];
+    char *t = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        *--t = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--t = '-';
+    while (t < tmp + sizeof(tmp))
+        *p++ = *t++;
+    return p;
+}
+
+/* "key" + decimal value, one exact reservation (so that a message that fits the cap
+ * exactly is never refused). */
+static inline void fmt_key_num(struct strbuf *sb, const char *key, size_t keylen, int64_t v)
+{
+    char num[24];
+    size_t n = (size_t)(fmt_put_i64(num, v) - num);
+    char *p = fmt_reserve(sb, keylen + n);
+
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < keylen; i++)
+        p[i] = key[i];
+    for (size_t i = 0; i < n; i++)
+        p[keylen + i] = num[i];
+    fmt_commit(sb, keylen + n);
+}
+
+/*
+ * Length of the run at the start of @p s (@p n bytes) that every encoder copies unchanged:
+ * no C0 control, no DEL and none of @p a, @p b, @p c (ASCII). Eight bytes per step while
+ * nothing special is in the word (the exact "has byte less than / equal to" bit tricks),
+ * then byte by byte up to the first special byte.
+ */
+static inline size_t fmt_plain_run(const unsigned char *s, size_t n, unsigned char a,
+                                   unsigned char b, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, ya, yb, yc, yd, hit;
+        memcpy(&x, s + i, 8);
+        ya = x ^ (ones * a);
+        yb = x ^ (ones * b);
+        yc = x ^ (ones * c);
+        yd = x ^ (ones * 0x7F);
+        hit = ((x - ones * 0x20) & ~x) | ((ya - ones) & ~ya) | ((yb - ones) & ~yb) |
+              ((yc - ones) & ~yc) | ((yd - ones) & ~yd);
+        if (hit & high)
+            break;
+    }
+    for (; i < n; i++) {
+        unsigned char ch = s[i];
+        if (ch < 0x20 || ch == 0x7F || ch == a || ch == b || ch == c)
+            break;
+    }
+    return i;
+}
 
 /** @brief Byte length of the first @p max_cp code points of @p s (length @p n, valid UTF-8). */
 static inline size_t fmt_cut_cp(const char *s, size_t n, size_t max_cp)
