@@ -19,7 +19,8 @@ struct jw {
 
 static const char hex[] = "0123456789abcdef";
 
-/* RFC 8259 section 7: '"', '\' and U+0000..U+001F are escaped; UTF-8 stays raw.
+/* RFC 8259 section 7: '"', '\' and U+0000..U+001F are escaped; so is DEL (legal raw, but
+ * syslog relays rewrite it); UTF-8 stays raw.
  * Writes [","] [key] "string" in one reservation. */
 static void json_write(struct strbuf *sb, bool comma, const char *key, size_t keylen, const char *s)
 {
@@ -30,7 +31,7 @@ static void json_write(struct strbuf *sb, bool comma, const char *key, size_t ke
         worst = fixed + n;
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
-            worst += c == '"' || c == '\\' ? 1 : c < 0x20 ? 5 : 0;
+            worst += c == '"' || c == '\\' ? 1 : c < 0x20 || c == 0x7F ? 5 : 0;
         }
     }
     p = fmt_reserve(sb, worst);
@@ -51,10 +52,6 @@ static void json_write(struct strbuf *sb, bool comma, const char *key, size_t ke
         if (i >= n)
             break;
         c = (unsigned char)s[i];
-        if (c == 0x7F) { /* DEL is legal raw JSON */
-            p[o++] = (char)c;
-            continue;
-        }
         p[o++] = '\\';
         switch (c) {
         case '"':

@@ -152,7 +152,7 @@ static bool needs_label(const char *key)
     return false;
 }
 
-static int cef_labels(const struct strict_cef *m)
+static int cef_labels(struct strict_cef *m)
 {
     for (size_t i = 0; i < m->npairs; i++) {
         const char *k = m->pairs[i].key;
@@ -160,11 +160,11 @@ static int cef_labels(const struct strict_cef *m)
         if (needs_label(k)) {
             if (i == 0 || strncmp(m->pairs[i - 1].key, k, kl) != 0 ||
                 strcmp(m->pairs[i - 1].key + kl, "Label") != 0)
-                return fail((char *)m->why, "%s without its Label right before it", k);
+                return fail(m->why, "%s without its Label right before it", k);
         } else if (kl > 5 && strcmp(k + kl - 5, "Label") == 0) {
             if (i + 1 >= m->npairs || strlen(m->pairs[i + 1].key) != kl - 5 ||
                 strncmp(m->pairs[i + 1].key, k, kl - 5) != 0)
-                return fail((char *)m->why, "%s not followed by its value key", k);
+                return fail(m->why, "%s not followed by its value key", k);
         }
     }
     return 0;

@@ -274,10 +274,11 @@ static void test_escapes(void **state)
     struct audit_event *ev = sample_empty(0);
     char *s;
 
-    ev_set(ev, &ev->user, "q\"b\\s\x01\x1f\t\r\n\xE2\x82\xAC");
+    ev_set(ev, &ev->user, "q\"b\\s\x01\x1f\t\r\n\xE2\x82\xAC\x7f");
     s = json_of(ev);
     assert_non_null(
-        strstr(s, "\"user\":{\"name\":\"q\\\"b\\\\s\\u0001\\u001f\\t\\r\\n\xE2\x82\xAC\"}"));
+        strstr(s, "\"user\":{\"name\":\"q\\\"b\\\\s\\u0001\\u001f\\t\\r\\n\xE2\x82\xAC"
+                          "\\u007f\"}"));
     free(s);
     free(ev);
 }

@@ -482,6 +482,68 @@ static void test_message_exact(void **state)
     free(ev);
 }
 
+/* Every hostile value in every string field (and in the options) at once, in every
+ * --stdout format: each output is one line without raw controls, and the RFC 5424 ones
+ * pass the strict validator with a body that passes the strict CEF / LEEF readers. */
+static void test_hostile_all_formats(void **state)
+{
+    static const char *const names[] = {"cef",         "leef",         "json",
+                                        "rfc5424-cef", "rfc5424-leef", "rfc5424-json",
+                                        "rfc3164-cef", "rfc3164-leef"};
+    static const size_t fields[] = {
+        offsetof(struct audit_event, class),           offsetof(struct audit_event, name),
+        offsetof(struct audit_event, user),            offsetof(struct audit_event, target_user),
+        offsetof(struct audit_event, auth_type),       offsetof(struct audit_event, api_key_id),
+        offsetof(struct audit_event, org_id),          offsetof(struct audit_event, src_ip),
+        offsetof(struct audit_event, user_agent),      offsetof(struct audit_event, method),
+        offsetof(struct audit_event, path),            offsetof(struct audit_event, query),
+        offsetof(struct audit_event, dest_host),       offsetof(struct audit_event, request_id),
+        offsetof(struct audit_event, dedup_key),       offsetof(struct audit_event, deployment_id),
+        offsetof(struct audit_event, deployment_name), offsetof(struct audit_event, region),
+        offsetof(struct audit_event, reason),          offsetof(struct audit_event, message),
+    };
+    struct strbuf sb;
+
+    strbuf_init(&sb, 0);
+    for (size_t h = 0; hostile_values[h]; h++) {
+        struct audit_event *ev = sample_e3();
+        struct format_opts fo;
+        for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+            assert_int_equal(ev_set(ev, (const char **)((char *)ev + fields[f]), hostile_values[h]),
+                             0);
+        for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+            struct strict_5424 fr;
+            sample_opts(&fo);
+            fo.hostname = fo.app_name = fo.procid = fo.version = hostile_values[h];
+            assert_int_equal(format_parse_name(names[n], &fo), 0);
+            strbuf_reset(&sb);
+            assert_int_equal(format_message(ev, &fo, &sb), 0);
+            for (size_t i = 0; i < sb.len; i++)
+                if ((unsigned char)sb.buf[i] < 0x20 || sb.buf[i] == 0x7F)
+                    fail_msg("%s: raw 0x%02x in %s", names[n], sb.buf[i], sb.buf);
+            assert_true(strict_utf8_valid(sb.buf, sb.len));
+            if (fo.header != HEADER_RFC5424)
+                continue;
+            if (strict_5424_parse(sb.buf, sb.len, 0, &fr) < 0)
+                fail_msg("%s: %s in %s", names[n], fr.why, sb.buf);
+            if (fo.body == FORMAT_CEF) {
+                struct strict_cef m;
+                if (strict_cef_parse(fr.msg, fr.msg_len, &m) < 0)
+                    fail_msg("%s: %s", names[n], m.why);
+                strict_cef_free(&m);
+            } else if (fo.body == FORMAT_LEEF) {
+                struct strict_leef m;
+                if (strict_leef_parse(fr.msg, fr.msg_len, &m) < 0)
+                    fail_msg("%s: %s", names[n], m.why);
+                strict_leef_free(&m);
+            }
+            strict_5424_free(&fr);
+        }
+        free(ev);
+    }
+    strbuf_fini(&sb);
+}
+
 static void test_message_rollback(void **state)
 {
     struct audit_event *ev = sample_e2();
@@ -572,6 +634,7 @@ int main(void)
         {"header fields sanitized", test_header_sanitize},
         {"E1-E3 + alert in RFC 5424, all bodies", test_message_5424},
         {"format_message exact, SD, 3164, none", test_message_exact},
+        {"hostile values in every field and format", test_hostile_all_formats},
         {"format_message rolls back", test_message_rollback},
         {"octet count is bytes", test_frame_octet_utf8},
         {"--stdout names and defaults", test_names_and_defaults},
