@@ -21,8 +21,22 @@
 struct cfg_ld {                  /* one load */
     struct cfg *cfg;
     const char *path;
+    const char *dir;             /* the include directory: path's directory, or NULL */
     struct err *err;
 };
+
+/* libconfig names an @include'd file as written; name it as it was opened. */
+static const char *file_name(const struct cfg_ld *ld, const char *file, char *buf, size_t n)
+{
+    int len;
+
+    if (file == NULL)
+        return ld->path;
+    if (file[0] == '/' || ld->dir == NULL || strcmp(file, ld->path) == 0)
+        return file;
+    len = snprintf(buf, n, "%s/%s", ld->dir, file);
+    return len > 0 && (size_t)len < n ? buf : file;
+}
 
 static int fail(struct cfg_ld *ld, const config_setting_t *s, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -60,12 +74,12 @@ static int vfail(struct cfg_ld *ld, const config_setting_t *s, const char *path,
 static int vfail(struct cfg_ld *ld, const config_setting_t *s, const char *path, const char *fmt,
                  va_list ap)
 {
-    const char *file = s != NULL ? config_setting_source_file(s) : NULL;
-    char msg[ERR_MSG_MAX];
+    char msg[ERR_MSG_MAX], buf[4096];
+    const char *file = file_name(ld, s != NULL ? config_setting_source_file(s) : NULL, buf,
+                                 sizeof(buf));
 
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    return err_set(ld->err, ERR_CONFIG, "%s:%d: %s: %s", file != NULL ? file : ld->path,
-                   setting_line(s), path, msg);
+    return err_set(ld->err, ERR_CONFIG, "%s:%d: %s: %s", file, setting_line(s), path, msg);
 }
 
 static int fail(struct cfg_ld *ld, const config_setting_t *s, const char *path, const char *fmt, ...)
@@ -723,9 +737,9 @@ int cfg_key_rules(struct cfg_ld *ld, const config_setting_t *s, void *base, cons
 
 int cfg_load(struct cfg *cfg, const char *path, struct err *err)
 {
-    struct cfg_ld ld = {cfg, path, err};
+    struct cfg_ld ld = {cfg, path, NULL, err};
     const config_setting_t *src;
-    char *dir = xstrdup(path), *slash;
+    char *dir = xstrdup(path), *slash, buf[4096];
     config_t c;
     FILE *fp;
     int rc = -1;
@@ -741,6 +755,7 @@ int cfg_load(struct cfg *cfg, const char *path, struct err *err)
     slash = strrchr(dir, '/');
     if (slash != NULL) {
         slash[slash == dir ? 1 : 0] = '\0';
+        ld.dir = dir;
         config_set_include_dir(&c, dir);        /* @include "x.conf" is relative to the file */
     }
     if (config_read_file(&c, path) != CONFIG_TRUE) {
@@ -748,7 +763,7 @@ int cfg_load(struct cfg *cfg, const char *path, struct err *err)
             err_set(err, ERR_CONFIG, "%s: cannot read: %s", path, config_error_text(&c));
         else
             err_set(err, ERR_CONFIG, "%s:%d: %s",
-                    config_error_file(&c) != NULL ? config_error_file(&c) : path,
+                    file_name(&ld, config_error_file(&c), buf, sizeof(buf)),
                     config_error_line(&c), config_error_text(&c));
         goto out;
     }

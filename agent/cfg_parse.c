@@ -389,6 +389,22 @@ const char *cfg_check_topic(const char *s)
     return NULL;
 }
 
+/* json-c 0.16 takes 'single-quoted' strings even in strict mode; Elasticsearch does not. */
+static bool has_single_quotes(const char *s)
+{
+    bool in_str = false;
+
+    for (; *s != '\0'; s++) {
+        if (in_str && *s == '\\' && s[1] != '\0')
+            s++;
+        else if (*s == '"')
+            in_str = !in_str;
+        else if (!in_str && *s == '\'')
+            return true;
+    }
+    return false;
+}
+
 const char *cfg_check_json_object(const char *s)
 {
     struct json_tokener *tok = json_tokener_new();
@@ -396,8 +412,9 @@ const char *cfg_check_json_object(const char *s)
     const char *why = NULL;
     size_t len = strlen(s), end;
 
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);   /* what Elasticsearch accepts */
     obj = json_tokener_parse_ex(tok, s, (int)len);
-    if (obj == NULL) {
+    if (obj == NULL || has_single_quotes(s)) {
         why = "is not valid JSON";
         goto out;
     }

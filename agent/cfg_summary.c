@@ -140,6 +140,8 @@ void cfg_print_summary(const struct cfg *cfg, FILE *fp)
             print_rule(&cfg->rules[i], fp);
     } else {
         fprintf(fp, "rules: %d", cfg->n_rules);
+        if (cfg->n_rules == 0)
+            fputs(" (none)", fp);
         for (int i = 0; i < cfg->n_rules; i++)
             fprintf(fp, "%s%s", i == 0 ? " (" : ", ", cfg->rules[i].name);
         fprintf(fp, "%s\n", cfg->n_rules > 0 ? ")" : "");
