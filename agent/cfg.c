@@ -1,6 +1,7 @@
 /* cfg.c - the libconfig file -> struct cfg, driven by one key table per group; errors are
  * "FILE:LINE: key: message". The only file that includes <libconfig.h>; knows nothing of
- * Elasticsearch or sinks. The tables themselves are in cfg_keys.c. */
+ * Elasticsearch or sinks. The tables are in cfg_keys.c; this file is over 600 lines because
+ * every check that needs a setting's line number has to live beside libconfig. */
 #include "config.h"
 #include <errno.h>
 #include <libconfig.h>
@@ -316,7 +317,8 @@ static int parse_key(struct cfg_ld *ld, const config_setting_t *s, const struct 
         set_str(p, config_setting_get_string(s));
         return 0;
     case KT_FAC:
-        if (config_setting_type(s) == CONFIG_TYPE_INT) {
+        if (config_setting_type(s) == CONFIG_TYPE_INT ||
+            config_setting_type(s) == CONFIG_TYPE_INT64) {
             if (parse_int(ld, s, k, path, &n) < 0)
                 return -1;
             *(int *)p = (int)n;
@@ -506,15 +508,17 @@ int cfg_key_props(struct cfg_ld *ld, const config_setting_t *s, void *base, cons
             return fail(ld, e, path, "entry %d: expected \"name=value\"", i + 1);
         memcpy(name, v, (size_t)(eq - v));
         name[eq - v] = '\0';
-        if ((why = cfg_check_prop(name, eq + 1)) != NULL)
-            return fail(ld, e, path, "%s: %s", name, why);
         for (int j = 0; j < out->n_props; j++) {
             if (strcmp(out->props[j].name, name) == 0)
                 return fail(ld, e, path, "%s: set twice", name);
         }
         if (cfg_expand_env(eq + 1, &prop->value, &ee) < 0)
             return fail(ld, e, path, "%s: %s", name, ee.msg);
-        prop->name = xstrdup(name);
+        prop->name = xstrdup(name);              /* owned by out from here on */
+        if ((why = cfg_check_prop(name, prop->value)) != NULL) {
+            out->n_props++;
+            return fail(ld, e, path, "%s: %s", name, why);
+        }
         prop->secret = cfg_prop_is_secret(name);
         out->n_props++;
         if (prop->secret && strstr(eq + 1, "${") == NULL && strstr(name, ".location") == NULL)
@@ -646,8 +650,9 @@ int cfg_key_where(struct cfg_ld *ld, const config_setting_t *s, void *base, cons
         join(p, path, config_setting_name(e));
         if (parse_field(ld, e, p, config_setting_name(e), &c->field) < 0)
             return -1;
-        if (config_setting_type(e) == CONFIG_TYPE_INT) {
-            c->value = xasprintf("%d", config_setting_get_int(e));
+        if (config_setting_type(e) == CONFIG_TYPE_INT ||
+            config_setting_type(e) == CONFIG_TYPE_INT64) {       /* status = 401; */
+            c->value = xasprintf("%lld", config_setting_get_int64(e));
         } else {
             if (get_string(ld, e, p, &v) < 0)
                 return -1;

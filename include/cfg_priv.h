@@ -97,6 +97,7 @@ extern const struct cfg_enum cfg_en_type[], cfg_en_format[], cfg_en_header[], cf
 
 /** @brief Set every key of @p t that has a default (recursing into groups) in @p base. */
 void cfg_apply_defaults(const struct cfg_keytab *t, void *base);
+/** @brief The row of @p name in @p t, or NULL. */
 const struct cfg_key *cfg_find_key(const struct cfg_keytab *t, const char *name);
 /** @brief Name of @p value in @p en ("?" when absent). */
 const char *cfg_enum_name(const struct cfg_enum *en, int value);

@@ -454,6 +454,10 @@ static const struct {
      "outputs[0].properties: enable.idempotence: the agent needs enable.idempotence=true (no "
      "loss, no duplicates)"},
     {"outputs = ( { type = \"kafka\"; brokers = \"k\"; topic = \"t\";\n"
+     " properties = [ \"linger.ms=1\", \"acks=${ECE_TEST_PW}\" ]; } );\n", 2,
+     "outputs[0].properties: acks: the agent needs acks=all (an event is acked only when "
+     "replicated)"},
+    {"outputs = ( { type = \"kafka\"; brokers = \"k\"; topic = \"t\";\n"
      " properties = [ \"bootstrap.servers=x:1\" ]; } );\n", 2,
      "outputs[0].properties: bootstrap.servers: conflicts with 'brokers' (set the brokers there)"},
     {"outputs = ( { type = \"kafka\"; brokers = \"k\"; topic = \"t\";\n"
@@ -541,6 +545,47 @@ static void test_no_source(void **state)
     cfg_free(&cfg);
     assert_int_equal(load_text(&cfg, &err, "# nothing at all\n"), 0);
     assert_int_equal(cfg.n_outputs, 0);
+    cfg_free(&cfg);
+}
+
+static void test_source_variants(void **state)
+{
+    struct err err = {0};
+    struct cfg cfg;
+    (void)state;
+    assert_int_equal(load_text(&cfg, &err,
+                               "source = { url = \"https://es.example:9200/prefix//\";\n"
+                               " query = \"\"; start_at = \"beginning\"; };\n"),
+                     0);
+    assert_string_equal(cfg.source.url, "https://es.example:9200/prefix");
+    assert_null(cfg.source.query);                      /* "" = no extra filter */
+    assert_int_equal(cfg.source.start_at, START_BEGINNING);
+    assert_null(cfg.source.cloud_id);
+    cfg_free(&cfg);
+    assert_int_equal(load_text(&cfg, &err,
+                               "source = { url = \"http://127.0.0.1:9200\";\n"
+                               " start_at = \"2026-11-20T10:14:03.120+01:00\"; };\n"
+                               "outputs = ( { type = \"syslog\"; host = \"h\"; facility = 13L;\n"
+                               "  transport = \"udp\"; max_message = 65507; } );\n"
+                               "rules = ( { name = \"r\"; match = \"*\"; where = { status = 401L; };"
+                               " group_by = \"class\"; } );\n"),
+                     0);
+    assert_int_equal(cfg.source.start_at, START_TIME);
+    assert_true(cfg.source.start_time_ms == 1795166043120LL);   /* = 09:14:03.120Z */
+    assert_int_equal(cfg.outputs[0].facility, 13);
+    assert_int_equal(cfg.outputs[0].max_message, 65507);
+    assert_string_equal(cfg.rules[0].conds[0].value, "401");
+    assert_int_equal(cfg.rules[0].n_group_by, 1);
+    assert_int_equal(cfg.rules[0].group_by[0], RF_CLASS);
+    cfg_free(&cfg);
+    /* the sample's commented cloud_id is a valid one */
+    assert_int_equal(load_text(&cfg, &err,
+                               "source = { cloud_id = \"ece-logging:ZWNlLmV4YW1wbGUuY29tOjkyNDMkMDEy"
+                               "MzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWYkZmVkY2JhOTg3NjU0MzIxMGZlZGNi"
+                               "YTk4NzY1NDMyMTA=\"; };\n"),
+                     0);
+    assert_string_equal(cfg.source.url,
+                        "https://0123456789abcdef0123456789abcdef.ece.example.com:9243");
     cfg_free(&cfg);
 }
 
@@ -1066,6 +1111,7 @@ int main(void)
         cmocka_unit_test(test_inline_errors),
         cmocka_unit_test(test_unreadable_config),
         cmocka_unit_test(test_no_source),
+        cmocka_unit_test(test_source_variants),
         cmocka_unit_test(test_output_defaults),
         cmocka_unit_test(test_secret_files),
         cmocka_unit_test(test_secret_mode_warning),
