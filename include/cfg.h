@@ -176,6 +176,12 @@ void cfg_free(struct cfg *cfg);
 /** @brief Print the one-screen summary for --check-config (no secrets). */
 void cfg_print_summary(const struct cfg *cfg, FILE *fp);
 
+/**
+ * @brief Print every configuration key, one per line: "group.key  type  default  description"
+ * (for --help-config and the man page). Generated from the loader's own key table.
+ */
+void cfg_print_keys(FILE *fp);
+
 /* pure value parsers (cfg_parse.c) */
 /** @brief "500ms", "5s", "5m", "1h" (and "0") -> milliseconds. */
 int cfg_parse_duration(const char *s, int64_t *ms);
