@@ -331,6 +331,23 @@ static void free_tls(struct cfg_tls *tls)
     secret_free(&tls->key_password);
 }
 
+void cfg_output_free(struct cfg_output *out)
+{
+    free(out->name);
+    free(out->hostname);
+    free(out->app_name);
+    free(out->path);
+    free(out->host);
+    free(out->brokers);
+    free(out->topic);
+    free_tls(&out->tls);
+    for (int j = 0; j < out->n_props; j++) {
+        free(out->props[j].name);
+        secret_wipe_str(out->props[j].value);
+    }
+    memset(out, 0, sizeof(*out));
+}
+
 void cfg_free(struct cfg *cfg)
 {
     struct cfg_source *src = &cfg->source;
@@ -351,21 +368,8 @@ void cfg_free(struct cfg *cfg)
         free(cfg->events.exclude[i]);
     for (int i = 0; i < cfg->events.n_include; i++)
         free(cfg->events.include[i]);
-    for (int i = 0; i < cfg->n_outputs; i++) {
-        struct cfg_output *out = &cfg->outputs[i];
-        free(out->name);
-        free(out->hostname);
-        free(out->app_name);
-        free(out->path);
-        free(out->host);
-        free(out->brokers);
-        free(out->topic);
-        free_tls(&out->tls);
-        for (int j = 0; j < out->n_props; j++) {
-            free(out->props[j].name);
-            secret_wipe_str(out->props[j].value);
-        }
-    }
+    for (int i = 0; i < cfg->n_outputs; i++)
+        cfg_output_free(&cfg->outputs[i]);
     for (int i = 0; i < cfg->n_rules; i++) {
         free(cfg->rules[i].name);
         free(cfg->rules[i].match);
