@@ -33,6 +33,27 @@ struct jn payload_get(struct jn obj, const char *dotted);
  * not all true, -1 if absent. With @p any, 1 if any occurrence is true. */
 int query_flag(const char *q, size_t qlen, const char *key, bool any);
 
+/* Header values the normalizer reads (Authorization and Cookie are never looked at). */
+struct hdrs {
+    const char *host, *ua, *xff, *xri;
+    size_t host_l, ua_l, xff_l, xri_l;
+};
+
+/** @brief headers: [{name,value}], ["Name: value"] or {"Name": "value"}. */
+void parse_headers(struct hdrs *h, struct jn headers);
+
+struct url {
+    const char *scheme, *auth, *path, *query;
+    size_t scheme_l, auth_l, path_l, query_l;
+};
+
+/** @brief "scheme://[userinfo@]authority/path?query#frag", "authority/path" (format B) or "/path".
+ * Userinfo is skipped (credentials are never kept). */
+void parse_url(struct url *u, const char *s, size_t n);
+
+/** @brief "host", "host:port", "[v6]:port" or a bare IPv6 address -> host slice and port (0 = none). */
+void split_hostport(const char *s, size_t n, const char **h, size_t *hl, int *port);
+
 /** @brief Payload/query escalators of the matched row (severity, class, reason, names). */
 void escalate(struct norm_ctx *nc, struct audit_event *ev, const struct ep_match *m,
               struct payload *pl, const char *rawq, size_t rawq_len);
