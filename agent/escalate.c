@@ -322,8 +322,11 @@ void escalate(struct norm_ctx *nc, struct audit_event *ev, const struct ep_match
         break;
     case ESC_VACATE:
         if (query_flag(q, ql, "allocator_down", true) == 1 ||
-            (jn_bool(payload_get(root, "allocator_down"), &b) && b))
+            (jn_bool(payload_get(root, "allocator_down"), &b) && b)) {
+            if ((s = ep_var(m, "allocator_id", &n)) != NULL && !ev->reason)
+                ev_setf(ev, &ev->reason, "allocator %.*s marked down (allocator_down=true)", (int)(n > 256 ? 256 : n), s);
             raise_to(ev, 7, "allocator marked down (allocator_down=true)");
+        }
         break;
     default:
         break;

@@ -169,6 +169,8 @@ struct outb {
 
 static void put(struct outb *o, const char *s, size_t n)
 {
+    if (n == 0)
+        return;
     if (n > o->cap - 1 - o->n)
         n = o->cap - 1 - o->n;
     memcpy(o->p + o->n, s, n);

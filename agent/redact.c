@@ -105,7 +105,7 @@ struct outb {
 
 static void put(struct outb *o, const char *s, size_t n)
 {
-    if (o->n + 1 >= o->cap)
+    if (n == 0 || o->n + 1 >= o->cap)
         return;
     if (n > o->cap - 1 - o->n)
         n = o->cap - 1 - o->n;
