@@ -218,9 +218,9 @@ static size_t split_path(const char *p, const char *e, struct pseg *segs, bool *
             p++;
         if (p >= e)
             break;
-        const char *q = p;
-        while (q < e && *q != '/')
-            q++;
+        const char *q = memchr(p, '/', (size_t)(e - p));
+        if (q == NULL)
+            q = e;
         if (n == MAX_PSEG) {
             *more = true;
             break;

@@ -131,12 +131,16 @@ void parse_url(struct url *u, const char *s, size_t n)
         u->auth_l = (size_t)(q - u->auth);
         p = q;
     }
-    for (q = p; q < e && *q != '?' && *q != '#'; q++)
-        ;
+    q = memchr(p, '?', (size_t)(e - p));
+    const char *h = memchr(p, '#', (size_t)((q ? q : e) - p));
+    if (h)
+        q = h;
+    else if (q == NULL)
+        q = e;
     u->path = p;
     u->path_l = (size_t)(q - p);
     if (q < e && *q == '?') {
-        const char *h = memchr(q, '#', (size_t)(e - q));
+        h = memchr(q, '#', (size_t)(e - q));
         u->query = q + 1;
         u->query_l = (size_t)((h ? h : e) - q - 1);
     }

@@ -184,7 +184,8 @@ static void set_request(struct audit_event *ev, const struct url *u, const char 
 {
     char buf[EV_FIELD_MAX];
     struct outb o = { buf, 0, sizeof(buf) };
-    const char *p = u->path, *e = u->path + u->path_l;
+    const char *p, *e;
+    size_t qs = 0;
 
     buf[0] = '\0';
     if (u->scheme) {
@@ -192,18 +193,20 @@ static void set_request(struct audit_event *ev, const struct url *u, const char 
         put(&o, "://", 3);
     }
     put(&o, u->auth, u->auth_l);
+    p = buf + o.n;
     o.n += redact_path(u->path, u->path_l, buf + o.n, sizeof(buf) - o.n);
+    e = buf + o.n;
     if (ql > 0 && o.n + 2 < sizeof(buf)) {
         put(&o, "?", 1);
+        qs = o.n;
         o.n += redact_query(q, ql, buf + o.n, sizeof(buf) - o.n);
+        ev_setn(ev, &ev->query, buf + qs, o.n - qs);
     }
     ev_setn(ev, &ev->url, buf, o.n);
-    if (ql > 0)
-        ev_setn(ev, &ev->query, buf, redact_query(q, ql, buf, sizeof(buf)));
 
+    /* the normalized path is the redacted one minus /api/v1 and /regions/{region_id} */
     if (e - p >= 7 && memcmp(p, "/api/v1", 7) == 0 && (e - p == 7 || p[7] == '/')) {
         p += 7;
-        /* /regions/{region_id}/... */
         if (e - p > 9 && memcmp(p, "/regions/", 9) == 0) {
             const char *r = p + 9, *re = memchr(r, '/', (size_t)(e - r));
             char dec[256];
@@ -216,11 +219,10 @@ static void set_request(struct audit_event *ev, const struct url *u, const char 
             }
         }
     }
-    size_t n = redact_path(p, (size_t)(e - p), buf, sizeof(buf));
-    if (n == 0)
+    if (p == e)
         ev_setn(ev, &ev->path, "/", 1);
     else
-        ev_setn(ev, &ev->path, buf, n);
+        ev_setn(ev, &ev->path, p, (size_t)(e - p));
 }
 
 static int set_method(struct audit_event *ev, const char *s, size_t n)
