@@ -1,5 +1,5 @@
-/* endpoints.c - the ECE API endpoint table (ece-events.md section 3) and its matcher:
- * method + normalized path -> class, name, base severity, read-only, placeholders.
+/* endpoints.c - the ECE API endpoint table (ece-events.md section 3): method mask + path template
+ * -> class, name, base severity, read-only, escalator. Matching is endpoint_match.c.
  * Knows nothing of document shapes, payloads or output formats. */
 #include "config.h"
 #include "endpoints.h"

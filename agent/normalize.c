@@ -108,8 +108,10 @@ static void gather(struct doc *d, struct jn root)
     jit_init(&it, root);
     while (jit_next(&it, &k, &kl, &v)) {
         int id = key_find(k, kl);
-        if (id >= 0)
-            d->f[id] = v;
+        if (id >= 0) {
+            if (jn_type(v) != JT_NULL) /* null is absent, as json-c reports it */
+                d->f[id] = v;
+        }
         else if (memchr(k, '.', kl))
             d->other_dotted = true;
     }
@@ -344,7 +346,6 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
     const char *s, *q = NULL;
     size_t n, ql = 0;
     int64_t v;
-    enum norm_result rc = NORM_OK;
 
     pthread_once(&keys_once, keys_init);
     ev_reset(ev);
@@ -362,6 +363,10 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
         }
         gather(&src, top.f[F_HIT_SOURCE]);
         d = &src;
+    } else if (jn_ok(top.f[F_INDEX]) && jn_ok(top.f[F_ID])) {
+        id_for_msg(&top, idm);
+        err_set(err, ERR_PARSE, "hit has no _source%s", idm);
+        return NORM_MALFORMED;
     } else {
         idm[0] = '\0';
     }
@@ -459,7 +464,7 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
     escalate(nc, ev, &m, &pl, q, q ? ql : 0);
     apply_status(ev, &m);
     payload_release(&pl);
-    return rc;
+    return NORM_OK;
 }
 
 enum norm_result normalize_doc(struct norm_ctx *nc, struct json_object *doc, struct audit_event *ev, struct err *err)

@@ -1,5 +1,5 @@
-/* endpoints.h - the endpoint table's detailed match result, for the normalizer's severity
- * modifiers and payload escalators. The public entry points are in normalize.h. */
+/* endpoints.h - the endpoint table's rows and its detailed match result, for the normalizer's
+ * severity modifiers and payload escalators. The public entry points are in normalize.h. */
 #ifndef ECE_ENDPOINTS_H
 #define ECE_ENDPOINTS_H
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* norm_internal.h - shared between normalize.c (document shapes, fields) and escalate.c
- * (payload escalators, version cache, outcome/severity modifiers). Not a public API. */
+/* norm_internal.h - shared by normalize.c (document shapes, fields), norm_url.c (URL, host:port,
+ * headers) and escalate.c (payload escalators, version cache, outcome/severity). Not public. */
 #ifndef ECE_NORM_INTERNAL_H
 #define ECE_NORM_INTERNAL_H
 #include <stdbool.h>

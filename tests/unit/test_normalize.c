@@ -338,6 +338,8 @@ static void t_hit_wrapper(void **st)
                      NORM_MALFORMED);
     assert_non_null(strstr(err.msg, "timestamp"));
     assert_non_null(strstr(err.msg, "no-ts-9"));
+    assert_int_equal(norm(NULL, "{\"_index\":\"i\",\"_id\":\"no-src-3\",\"_source\":null}"), NORM_MALFORMED);
+    assert_non_null(strstr(err.msg, "no-src-3"));
     assert_int_equal(norm(NULL, "{\"_index\":\"i\",\"_id\":\"skip-1\",\"_source\":{" TS ",\"log\":{\"logger\":\"x\"}}}"), NORM_SKIP);
 }
 
