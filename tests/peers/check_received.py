@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""check_received.py - compare what a syslog receiver wrote (JSON lines) with what was sent.
+
+numbers FILE... --count N [--start S] [--acked F] [--hostname H] [--app A] [--pri P]
+        [--msgid M] [--allow-missing] [--allow-dups]
+    Messages carry "cn1=<n> msg=payload <n>" (out_driver --count). Prints
+    "received= distinct= missing= duplicates= foreign= bad_fields= acked= acked_not_received="
+    and exits 1 when a check fails: a number missing, a record not exactly one numbered
+    message (foreign), a header field wrong, or (with --acked) a number acked but never received.
+gen-vectors DIR [--no-long]
+    Writes DIR/msgs.txt (one RFC 5424 message per line, for out_driver --stdin) and
+    DIR/vectors.json (the expected receiver fields) for the hostile values below.
+vectors FILE VECTORS.json [--skip N]
+    VECTORS.json: [{"msg": <expected MSG>, "hostname":..., "app_name":..., "msgid":...}, ...];
+    record i (after skipping N) must match vector i exactly. Prints one line per mismatch.
+"""
+import argparse
+import json
+import re
+import sys
+
+NUM = re.compile(r'cn1=(\d+) msg=payload (\d+)(?:[a-z]*)$')
+
+
+def records(paths):
+    for p in paths:
+        try:
+            f = open(p, encoding='utf-8', errors='surrogateescape')
+        except OSError:
+            continue
+        with f:
+            for line in f:
+                line = line.strip('\n')
+                if line:
+                    yield json.loads(line)
+
+
+HDR = '<110>1 2026-05-01T12:00:00.000Z drv-host ece-auditd - CEF '
+# (STRUCTURED-DATA, MSG): pipes, equals, backslashes, quotes, brackets, non-ASCII (2, 3 and
+# 4-byte UTF-8), an SD value with the three RFC 5424 escapes, and a 3000-byte message.
+HOSTILE = [
+    ('-', r'CEF:0|Elastic|ECE|0.1.0|auth.login|Login with a \| pipe|5|suser=al\=ice msg=a|b c\=d e\\f'),
+    ('-', 'CEF:0|Elastic|ECE|0.1.0|deployment.update|Z\u00fcrich \u2192 \u6771\u4eac|3|'
+          'suser=J\u00fcrgen msg=emoji \U0001f389 and \u00fc'),
+    ('-', 'CEF:0|Elastic|ECE|0.1.0|x|quote " and [brackets] {braces}|3|'
+          'msg="quoted" \'single\' <tag> & amp % %s %n'),
+    (r'[ece@32473 dedupKey="q\"b\\s\]e" requestId="r-1"]', 'CEF:0|Elastic|ECE|0.1.0|x|sd|3|msg=sd test'),
+    ('-', 'CEF:0|Elastic|ECE|0.1.0|x|long|3|msg=' + '\u00e4\u20ac\U0001d11ex' * 300),
+]
+
+
+def cmd_gen_vectors(a):
+    vecs = HOSTILE[:-1] if a.no_long else HOSTILE
+    with open(a.dir + '/msgs.txt', 'w', encoding='utf-8') as f:
+        for sd, msg in vecs:
+            f.write(HDR + sd + ' ' + msg + '\n')
+    exp = [{'msg': msg, 'hostname': 'drv-host', 'app_name': 'ece-auditd', 'msgid': 'CEF'}
+           for sd, msg in vecs]
+    with open(a.dir + '/vectors.json', 'w', encoding='utf-8') as f:
+        json.dump(exp, f, ensure_ascii=False)
+    return 0
+
+
+def cmd_numbers(a):
+    seen = {}
+    foreign = bad = 0
+    first_bad = None
+    for r in records(a.files):
+        m = NUM.search(r.get('msg', ''))
+        if not m or m.group(1) != m.group(2):
+            foreign += 1
+            first_bad = first_bad or ('foreign: %r' % r.get('msg', '')[:200])
+            continue
+        n = int(m.group(1))
+        seen[n] = seen.get(n, 0) + 1
+        for key, want in (('hostname', a.hostname), ('app_name', a.app), ('msgid', a.msgid),
+                          ('pri', a.pri)):
+            if want is not None and str(r.get(key)) != want:
+                bad += 1
+                first_bad = first_bad or ('%s=%r, expected %r' % (key, r.get(key), want))
+    want = range(a.start, a.start + a.count)
+    missing = [n for n in want if n not in seen]
+    dups = sum(c - 1 for c in seen.values())
+    outside = [n for n in seen if n < a.start or n >= a.start + a.count]
+    acked = acked_missing = 0
+    if a.acked:
+        with open(a.acked) as f:
+            for line in f:
+                if line.strip():
+                    acked += 1
+                    if int(line) not in seen:
+                        acked_missing += 1
+    print('received=%d distinct=%d missing=%d duplicates=%d foreign=%d bad_fields=%d acked=%d '
+          'acked_not_received=%d' % (sum(seen.values()), len(seen), len(missing), dups,
+                                     foreign + len(outside), bad, acked, acked_missing))
+    fail = foreign or outside or bad or acked_missing
+    fail = fail or (missing and not a.allow_missing) or (dups and not a.allow_dups)
+    if missing:
+        print('first missing: %s' % missing[:10])
+    if first_bad:
+        print(first_bad)
+    return 1 if fail else 0
+
+
+def cmd_vectors(a):
+    with open(a.vectors, encoding='utf-8') as f:
+        vecs = json.load(f)
+    got = list(records(a.files))[a.skip:]
+    bad = 0
+    if len(got) != len(vecs):
+        print('records=%d vectors=%d' % (len(got), len(vecs)))
+        bad += 1
+    for i, (v, r) in enumerate(zip(vecs, got)):
+        for key, want in v.items():
+            if r.get(key) != want:
+                bad += 1
+                print('vector %d: %s=%r, expected %r' % (i, key, r.get(key), want))
+    return 1 if bad else 0
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest='cmd', required=True)
+    n = sub.add_parser('numbers')
+    n.add_argument('files', nargs='+')
+    n.add_argument('--count', type=int, required=True)
+    n.add_argument('--start', type=int, default=1)
+    n.add_argument('--acked')
+    n.add_argument('--hostname')
+    n.add_argument('--app')
+    n.add_argument('--msgid')
+    n.add_argument('--pri')
+    n.add_argument('--allow-missing', action='store_true')
+    n.add_argument('--allow-dups', action='store_true')
+    v = sub.add_parser('vectors')
+    v.add_argument('files', nargs=1)
+    v.add_argument('vectors')
+    v.add_argument('--skip', type=int, default=0)
+    g = sub.add_parser('gen-vectors')
+    g.add_argument('dir')
+    g.add_argument('--no-long', action='store_true')
+    a = p.parse_args()
+    return {'numbers': cmd_numbers, 'vectors': cmd_vectors, 'gen-vectors': cmd_gen_vectors}[a.cmd](a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
