@@ -86,7 +86,8 @@ struct syslog_out {
     int64_t down_since_ms;
     bool announced;            /* this connection was logged as (re)connected */
     bool ever_announced;
-    char last_reason[ERR_MSG_MAX]; /* last failure logged while down */
+    enum err_kind logged_kind; /* failure kind logged in this down period; ERR_NONE = none */
+    unsigned failures;         /* failed attempts in this down period */
     uint64_t rng;
 };
 
@@ -144,10 +145,11 @@ static void announce(struct syslog_out *s)
         log_info(s->comp, "connected peer=%s transport=%s tls=%s cipher=%s", s->peer,
                  transport_name(s->co->transport), ver, cipher);
     else
-        log_info(s->comp, "reconnected peer=%s down_ms=%lld tls=%s", s->peer,
-                 (long long)(s->up_since_ms - s->down_since_ms), ver);
+        log_info(s->comp, "reconnected peer=%s down_ms=%lld failed_attempts=%u tls=%s", s->peer,
+                 (long long)(s->up_since_ms - s->down_since_ms), s->failures, ver);
     s->ever_announced = true;
-    s->last_reason[0] = '\0';
+    s->logged_kind = ERR_NONE;
+    s->failures = 0;
 }
 
 /* Ack what the peer's TCP stack has acknowledged: stream position written - SIOCOUTQ. */
@@ -202,20 +204,23 @@ static void conn_lost(struct syslog_out *s, const struct err *err)
         s->attempts = 0;
     delay = backoff_ms(s);
     s->next_try_ms = now + delay;
+    if (!announced)
+        s->failures++;
     s->st = ST_DOWN;
     s->announced = false;
     if (announced) {
         log_warn(s->comp, "connection lost peer=%s reason=\"%s\" unacked=%zu retry_in_ms=%lld",
                  s->peer, err->msg, rewound, (long long)delay);
         s->down_since_ms = now;
-        snprintf(s->last_reason, sizeof(s->last_reason), "%s", err->msg);
-    } else if (strcmp(s->last_reason, err->msg) != 0) {
-        /* a failed attempt: logged when the reason changes, never once per retry */
+        s->logged_kind = err->kind;
+    } else if (s->logged_kind == ERR_NONE || err->kind != s->logged_kind) {
+        /* a failed attempt: logged once per down period (again if the kind of failure
+         * changes, e.g. refused -> certificate rejected), never once per retry */
         if (err->kind == ERR_AUTH)
             log_error(s->comp, "cannot connect peer=%s reason=\"%s\" retrying", s->peer, err->msg);
         else
             log_warn(s->comp, "cannot connect peer=%s reason=\"%s\" retrying", s->peer, err->msg);
-        snprintf(s->last_reason, sizeof(s->last_reason), "%s", err->msg);
+        s->logged_kind = err->kind;
     } else {
         log_debug(s->comp, "attempt failed peer=%s reason=\"%s\" retry_in_ms=%lld", s->peer,
                   err->msg, (long long)delay);

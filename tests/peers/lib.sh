@@ -191,6 +191,7 @@ rsyslog_stop() {
 }
 
 # ---- syslog-ng (unpacked beside rsyslog, formats.md 4.6) ---------------------------------
+# sng_setup: ports SNG_UDP SNG_TCP SNG_TCPLF SNG_TLS SNG_MTLS, output files in $T/sng/
 sng_setup() {
     SNG_ROOT=$(sh "$PEERS/syslog-ng-install.sh" 2>"$T/sng-install.log") ||
         skip_all "syslog-ng unavailable: $(tail -1 "$T/sng-install.log")"
@@ -199,20 +200,20 @@ sng_setup() {
     SNG_TCPLF=${SNG_TCPLF:-$(free_port tcp)}
     SNG_TLS=${SNG_TLS:-$(free_port tcp)}
     SNG_MTLS=${SNG_MTLS:-$(free_port tcp)}
-    subst "$PEERS/syslog-ng/syslog-ng.conf.in" "$T/syslog-ng.conf" DIR="$T" PKI="$T/pki" \
+    mkdir -p "$T/sng"
+    subst "$PEERS/syslog-ng/syslog-ng.conf.in" "$T/syslog-ng.conf" OUT="$T/sng" PKI="$T/pki" \
         UDP_PORT="$SNG_UDP" TCP_PORT="$SNG_TCP" TCPLF_PORT="$SNG_TCPLF" TLS_PORT="$SNG_TLS" \
         MTLS_PORT="$SNG_MTLS"
-    _sng syntax -s >"$T/sng.check" 2>&1 || bail "syslog-ng config invalid: $(cat "$T/sng.check")"
-}
-
-_sng() {
-    shift
     LD_LIBRARY_PATH="$SNG_ROOT/usr/lib/syslog-ng" "$SNG_ROOT/usr/sbin/syslog-ng" \
-        --module-path="$SNG_ROOT/usr/lib/syslog-ng/3.38" -f "$T/syslog-ng.conf" "$@"
+        --module-path="$SNG_ROOT/usr/lib/syslog-ng/3.38" -f "$T/syslog-ng.conf" -s \
+        >"$T/sng.check" 2>&1 || bail "syslog-ng config invalid: $(cat "$T/sng.check")"
 }
 
 sng_start() {
-    _sng run -F -e --no-caps -R "$T/syslog-ng.persist" -c "$T/syslog-ng.ctl" \
+    # a simple command, so that $! is syslog-ng itself (a function would be a subshell)
+    LD_LIBRARY_PATH="$SNG_ROOT/usr/lib/syslog-ng" "$SNG_ROOT/usr/sbin/syslog-ng" \
+        --module-path="$SNG_ROOT/usr/lib/syslog-ng/3.38" -f "$T/syslog-ng.conf" \
+        -F -e --no-caps -R "$T/syslog-ng.persist" -c "$T/syslog-ng.ctl" \
         -p "$T/syslog-ng.pid" >>"$T/syslog-ng.log" 2>&1 &
     SNG_PID=$!
     track_pid "$SNG_PID"
