@@ -216,10 +216,9 @@ static void conn_lost(struct syslog_out *s, const struct err *err)
     } else if (s->logged_kind == ERR_NONE || err->kind != s->logged_kind) {
         /* a failed attempt: logged once per down period (again if the kind of failure
          * changes, e.g. refused -> certificate rejected), never once per retry */
-        if (err->kind == ERR_AUTH)
-            log_error(s->comp, "cannot connect peer=%s reason=\"%s\" retrying", s->peer, err->msg);
-        else
-            log_warn(s->comp, "cannot connect peer=%s reason=\"%s\" retrying", s->peer, err->msg);
+        log_msg(err->kind == ERR_AUTH ? LOG_LVL_ERROR : LOG_LVL_WARN, s->comp,
+                "cannot connect peer=%s reason=\"%s\" retry_in_ms=%lld", s->peer, err->msg,
+                (long long)delay);
         s->logged_kind = err->kind;
     } else {
         log_debug(s->comp, "attempt failed peer=%s reason=\"%s\" retry_in_ms=%lld", s->peer,

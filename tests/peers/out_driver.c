@@ -7,6 +7,8 @@
  *   <110>1 2026-05-01T12:00:00.000Z HOST APP - CEF - CEF:0|Elastic|ECE|0.1.0|test.numbered|
  *   Numbered test message|3|cn1Label=seq cn1=n msg=payload n[ padding]
  * stdin: one message per line (token = line number); --unescape turns \n \r \\ into bytes.
+ * --acked-file F: acked tokens, one per line, and a "# connection lost" line whenever the
+ * output's failed counter moved (tokens above it were acked before the loss was noticed).
  * Exit: 0 all acked, 1 deadline passed with messages pending, 2 usage or open failure. */
 #include "config.h"
 #include <errno.h>
@@ -196,7 +198,7 @@ int main(int argc, char **argv)
     struct output out;
     struct err err = {0};
     struct strbuf sb;
-    uint64_t token = 0, n_done = 0;
+    uint64_t token = 0, n_done = 0, failed_seen = 0;
     int64_t t0, deadline, t_end;
     bool have = false, more = true;
     int rc = 2;
@@ -238,6 +240,14 @@ int main(int argc, char **argv)
         if (now_ms() >= deadline)
             break;
         out.ops->poll(&out, 100);
+        if (d.acked_fp && out.stats.failed != failed_seen) {
+            /* tokens above this line were acked before the loss was noticed */
+            fprintf(d.acked_fp, "# connection lost failed=%llu\n",
+                    (unsigned long long)out.stats.failed);
+            failed_seen = out.stats.failed;
+        }
+        if (d.acked_fp)
+            fflush(d.acked_fp); /* the tests watch this file while we run */
     }
     t_end = now_ms();
     rc = (!more && out.ops->pending(&out) == 0) ? 0 : 1;
