@@ -1,6 +1,8 @@
 /* output_syslog.c - syslog over UDP (RFC 5426), TCP (RFC 6587) and TLS (RFC 5425): connections,
  * backoff, and acks that mean "the peer's TCP stack acknowledged the message's last byte".
- * Knows nothing of events or formats: it moves framed bytes (syslog_frame.c, syslog_queue.c).
+ * Knows nothing of events or formats, nor of sockets: frames come from syslog_frame.c, the
+ * queue from syslog_queue.c, the connection mechanics from syslog_conn.c. This file is the
+ * policy: when to connect, backoff, probation, what counts as acked, what gets logged.
  *
  * The ack contract. Plain TCP syslog calls a message delivered once write() returned, and so
  * loses the kernel's buffered tail when a connection breaks. Here a message stays queued
@@ -20,22 +22,17 @@
  * Concurrency: one thread; everything happens inside submit()/poll() called by the agent. */
 #include "config.h"
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/sockios.h>
 #include "log.h"
 #include "output.h"
+#include "syslog_conn.h"
 #include "syslog_frame.h"
 #include "syslog_queue.h"
 #include "tls.h"
@@ -47,16 +44,10 @@
 #define CONNECT_TIMEOUT_MS    10000  /* when timeout is 0 */
 #define RECONNECT_MAX_MS      30000  /* when reconnect_max is 0 */
 #define BACKOFF_BASE_MS       100
-#define USER_TIMEOUT_MIN_MS   30000  /* TCP_USER_TIMEOUT: a silent peer is given up after this */
 #define CONFIRM_UPTIME_MS     2000   /* a connection that lived this long counts as working */
 #define PROBATION_MIN_MS      250    /* no acks this early on a new connection (+ 2 RTT) */
-#define WRITE_IOV_MAX         64
-#define WRITE_CHUNK_BYTES     (256 * 1024)
-#define TLS_STAGE_BYTES       (16 * 1024) /* coalesce small messages into one TLS record */
 #define ACK_TICK_MIN_MS       1
 #define ACK_TICK_MAX_MS       50
-
-enum conn_state { ST_DOWN = 0, ST_CONNECTING, ST_HANDSHAKE, ST_UP };
 
 struct syslog_out {
     struct output *out;
@@ -64,22 +55,12 @@ struct syslog_out {
     char comp[96];             /* "output/<name>" */
     char peer[300];            /* host:port */
     size_t max_message;
-    int64_t connect_timeout_ms;
     int64_t reconnect_max_ms;
     struct syslog_queue q;
     struct tls_client *tc;
-    struct tls_conn *tls;
-    struct addrinfo *ai_list;  /* resolved for the current attempt */
-    struct addrinfo *ai_next;  /* next address to try */
-    enum conn_state st;
-    int fd;
-    enum tls_io tls_want;      /* direction the last TLS call waits for */
-    int64_t deadline_ms;       /* CONNECTING, HANDSHAKE */
-    int64_t next_try_ms;       /* DOWN */
+    struct syslog_conn conn;
+    int64_t next_try_ms;       /* while closed */
     unsigned attempts;         /* failed attempts since the last working connection */
-    uint64_t written;          /* plain TCP: bytes the kernel accepted on this connection */
-    char *stage;               /* TLS: frames being written as one SSL_write */
-    size_t stage_len, stage_cap;
     int ack_tick_ms;
     int64_t up_since_ms;
     int64_t probation_until_ms; /* acks withheld until then */
@@ -132,6 +113,9 @@ static void ack_cb(void *ctx, uint64_t token)
     output_ack(s->out, token);
 }
 
+/* Log "connected"/"reconnected" once per connection: at its first ack or once it has lived
+ * CONFIRM_UPTIME_MS (a TLS 1.3 server can still reject our certificate after the handshake,
+ * and a peer that accepts and drops must not log once per retry). */
 static void announce(struct syslog_out *s)
 {
     const char *ver = "-", *cipher = "-";
@@ -139,8 +123,8 @@ static void announce(struct syslog_out *s)
     if (s->announced)
         return;
     s->announced = true;
-    if (s->tls)
-        tls_conn_describe(s->tls, &ver, &cipher);
+    if (s->conn.tls)
+        tls_conn_describe(s->conn.tls, &ver, &cipher);
     if (!s->ever_announced)
         log_info(s->comp, "connected peer=%s transport=%s tls=%s cipher=%s", s->peer,
                  transport_name(s->co->transport), ver, cipher);
@@ -152,44 +136,26 @@ static void announce(struct syslog_out *s)
     s->failures = 0;
 }
 
-/* Ack what the peer's TCP stack has acknowledged: stream position written - SIOCOUTQ. */
+/* Ack every written message whose mark the peer's TCP stack has acknowledged. */
 static size_t collect_acks(struct syslog_out *s)
 {
-    int outq = 0;
-    uint64_t total, acked_pos;
+    uint64_t pos;
     size_t n;
 
-    if (s->st != ST_UP || s->co->transport == TRANSPORT_UDP || syslog_queue_inflight(&s->q) == 0)
+    if (s->conn.st != SC_UP || syslog_queue_inflight(&s->q) == 0)
         return 0;
-    if (now_ms() < s->probation_until_ms)
+    if (now_ms() < s->probation_until_ms || syslog_conn_acked_pos(&s->conn, &pos) < 0)
         return 0;
-    if (ioctl(s->fd, SIOCOUTQ, &outq) < 0 || outq < 0)
-        return 0;
-    total = s->tls ? tls_conn_wire_bytes(s->tls) : s->written;
-    acked_pos = total >= (uint64_t)outq ? total - (uint64_t)outq : 0;
-    n = syslog_queue_ack(&s->q, acked_pos, ack_cb, s);
+    n = syslog_queue_ack(&s->q, pos, ack_cb, s);
     if (n > 0)
         announce(s);
     return n;
 }
 
-static void conn_close(struct syslog_out *s)
-{
-    tls_conn_free(s->tls); /* close_notify when the session is healthy, never waits */
-    s->tls = NULL;
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-    s->stage_len = 0;
-    if (s->ai_list)
-        freeaddrinfo(s->ai_list);
-    s->ai_list = s->ai_next = NULL;
-}
-
 /* Connection gone or attempt failed: rewind, schedule the next attempt, log a state change once. */
 static void conn_lost(struct syslog_out *s, const struct err *err)
 {
-    bool was_up = s->st == ST_UP;
+    bool was_up = s->conn.st == SC_UP;
     bool announced = was_up && s->announced;
     int64_t now = now_ms(), delay;
     size_t rewound;
@@ -198,16 +164,15 @@ static void conn_lost(struct syslog_out *s, const struct err *err)
         collect_acks(s); /* bytes acknowledged before the loss still count */
     rewound = syslog_queue_rewind(&s->q);
     s->out->stats.failed += rewound;
-    conn_close(s);
+    syslog_conn_close(&s->conn);
     s->out->stats.connected = s->co->transport == TRANSPORT_UDP ? -1 : 0;
     if (was_up && (s->announced || now - s->up_since_ms >= CONFIRM_UPTIME_MS))
         s->attempts = 0;
     delay = backoff_ms(s);
     s->next_try_ms = now + delay;
+    s->announced = false;
     if (!announced)
         s->failures++;
-    s->st = ST_DOWN;
-    s->announced = false;
     if (announced) {
         log_warn(s->comp, "connection lost peer=%s reason=\"%s\" unacked=%zu retry_in_ms=%lld",
                  s->peer, err->msg, rewound, (long long)delay);
@@ -228,336 +193,40 @@ static void conn_lost(struct syslog_out *s, const struct err *err)
 
 static void conn_up(struct syslog_out *s)
 {
-    struct tcp_info ti;
-    socklen_t tl = sizeof(ti);
-
-    s->st = ST_UP;
     s->out->stats.connected = s->co->transport == TRANSPORT_UDP ? -1 : 1;
     s->up_since_ms = now_ms();
-    s->probation_until_ms = 0;
-    if (s->co->transport != TRANSPORT_UDP) {
-        memset(&ti, 0, sizeof(ti));
-        if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0)
-            ti.tcpi_rtt = 0;
-        s->probation_until_ms = s->up_since_ms + PROBATION_MIN_MS + 2 * (ti.tcpi_rtt / 1000);
-    }
-    s->written = 0;
     s->ack_tick_ms = ACK_TICK_MIN_MS;
-    if (s->ai_list)
-        freeaddrinfo(s->ai_list);
-    s->ai_list = s->ai_next = NULL;
-    /* announced at the first ack or after CONFIRM_UPTIME_MS: a TLS 1.3 server can still
-     * reject our certificate after the handshake, and a flapping peer must not log per retry */
+    s->probation_until_ms = 0;
     if (s->co->transport == TRANSPORT_UDP)
         announce(s);
-}
-
-static void conn_start(struct syslog_out *s);
-
-static void attempt_failed(struct syslog_out *s, const struct err *err)
-{
-    if (s->tls) {
-        tls_conn_free(s->tls);
-        s->tls = NULL;
-    }
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-    s->st = ST_DOWN;
-    if (s->ai_next) {
-        conn_start(s); /* the next address of this attempt */
-        return;
-    }
-    conn_lost(s, err);
-}
-
-static void established(struct syslog_out *s)
-{
-    struct err err = {0};
-
-    if (s->tc == NULL) {
-        conn_up(s);
-        return;
-    }
-    s->tls = tls_conn_new(s->tc, s->fd, &err);
-    if (s->tls == NULL) {
-        attempt_failed(s, &err);
-        return;
-    }
-    s->st = ST_HANDSHAKE;
-    s->tls_want = TLS_IO_WANT_WRITE;
-    s->deadline_ms = now_ms() + s->connect_timeout_ms;
-}
-
-static void sock_options(struct syslog_out *s, int fd)
-{
-    int one = 1;
-    unsigned int ut = (unsigned int)(s->connect_timeout_ms > USER_TIMEOUT_MIN_MS
-                                         ? s->connect_timeout_ms : USER_TIMEOUT_MIN_MS);
-
-    if (s->co->transport == TRANSPORT_UDP)
-        return;
-    /* we coalesce writes ourselves; Nagle would only delay the acks we wait for */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
-}
-
-static void conn_start(struct syslog_out *s)
-{
-    struct err err = {0};
-    char port[16];
-    int rc;
-
-    if (s->ai_list == NULL) {
-        struct addrinfo hints = {0};
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = s->co->transport == TRANSPORT_UDP ? SOCK_DGRAM : SOCK_STREAM;
-        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-        snprintf(port, sizeof(port), "%d", s->co->port);
-        rc = getaddrinfo(s->co->host, port, &hints, &s->ai_list);
-        if (rc != 0) {
-            s->ai_list = NULL;
-            err_set(&err, ERR_TRANSIENT, "resolve %s: %s", s->co->host, gai_strerror(rc));
-            conn_lost(s, &err);
-            return;
-        }
-        s->ai_next = s->ai_list;
-    }
-    while (s->ai_next) {
-        struct addrinfo *ai = s->ai_next;
-
-        s->ai_next = ai->ai_next;
-        s->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       ai->ai_protocol);
-        if (s->fd < 0) {
-            err_set(&err, ERR_TRANSIENT, "socket: %s", strerror(errno));
-            continue;
-        }
-        sock_options(s, s->fd);
-        if (connect(s->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-            established(s);
-            return;
-        }
-        if (errno == EINPROGRESS) {
-            s->st = ST_CONNECTING;
-            s->deadline_ms = now_ms() + s->connect_timeout_ms;
-            return;
-        }
-        err_set(&err, ERR_TRANSIENT, "connect: %s", strerror(errno));
-        close(s->fd);
-        s->fd = -1;
-    }
-    conn_lost(s, &err);
-}
-
-/* CONNECTING: 1 still in progress, 0 state changed. */
-static int connect_check(struct syslog_out *s)
-{
-    struct pollfd p = {.fd = s->fd, .events = POLLOUT};
-    struct err err = {0};
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-
-    if (poll(&p, 1, 0) <= 0) {
-        if (now_ms() < s->deadline_ms)
-            return 1;
-        err_set(&err, ERR_TRANSIENT, "connect: timed out after %lld ms",
-                (long long)s->connect_timeout_ms);
-        attempt_failed(s, &err);
-        return 0;
-    }
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-        soerr = errno;
-    if (soerr != 0) {
-        err_set(&err, ERR_TRANSIENT, "connect: %s", strerror(soerr));
-        attempt_failed(s, &err);
-        return 0;
-    }
-    established(s);
-    return 0;
-}
-
-/* HANDSHAKE: 1 waiting, 0 state changed. */
-static int handshake_step(struct syslog_out *s)
-{
-    struct err err = {0};
-    enum tls_io r;
-
-    if (now_ms() >= s->deadline_ms) {
-        err_set(&err, ERR_TRANSIENT, "tls handshake: timed out after %lld ms",
-                (long long)s->connect_timeout_ms);
-        attempt_failed(s, &err);
-        return 0;
-    }
-    r = tls_conn_handshake(s->tls, &err);
-    if (r == TLS_IO_OK) {
-        conn_up(s);
-        return 0;
-    }
-    if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
-        s->tls_want = r;
-        return 1;
-    }
-    attempt_failed(s, &err);
-    return 0;
-}
-
-/* Before writing: has the peer closed (FIN, RST, close_notify)? Discards what it sent. */
-static bool peer_gone(struct syslog_out *s, struct err *err)
-{
-    struct pollfd p = {.fd = s->fd, .events = POLLIN | POLLRDHUP};
-    char buf[512];
-    ssize_t n;
-
-    if (poll(&p, 1, 0) <= 0)
-        return false;
-    if (p.revents & POLLERR) {
-        int soerr = 0;
-        socklen_t sl = sizeof(soerr);
-        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-        err_set(err, ERR_TRANSIENT, "connection error: %s", strerror(soerr ? soerr : EPIPE));
-        return true;
-    }
-    if (s->tls) {
-        enum tls_io r = tls_conn_read_discard(s->tls, err);
-        return r == TLS_IO_CLOSED || r == TLS_IO_ERROR;
-    }
-    for (;;) {
-        n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (n == 0) {
-            err_set(err, ERR_TRANSIENT, "connection closed by peer");
-            return true;
-        }
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                return false;
-            err_set(err, ERR_TRANSIENT, "connection error: %s", strerror(errno));
-            return true;
-        }
-        /* a syslog receiver sends nothing; whatever it sent is dropped */
-    }
-}
-
-/* Writers: 0 all written, 1 would block, -1 connection failed (err set). */
-static int write_tcp(struct syslog_out *s, struct err *err)
-{
-    struct iovec iov[WRITE_IOV_MAX];
-
-    while (syslog_queue_has_unsent(&s->q)) {
-        struct msghdr mh = {.msg_iov = iov};
-        ssize_t n;
-
-        mh.msg_iovlen = (size_t)syslog_queue_iov(&s->q, iov, WRITE_IOV_MAX, WRITE_CHUNK_BYTES);
-        n = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 1;
-            return err_set(err, ERR_TRANSIENT, "write: %s", strerror(errno));
-        }
-        s->written += (uint64_t)n;
-        s->out->stats.bytes += (uint64_t)n;
-        s->out->stats.retried += syslog_queue_wrote(&s->q, (size_t)n, s->written, true);
-    }
-    return 0;
-}
-
-static int write_tls(struct syslog_out *s, struct err *err)
-{
-    struct iovec iov[WRITE_IOV_MAX];
-
-    while (s->stage_len > 0 || syslog_queue_has_unsent(&s->q)) {
-        enum tls_io r;
-
-        if (s->stage_len == 0) {
-            int n = syslog_queue_iov(&s->q, iov, WRITE_IOV_MAX, TLS_STAGE_BYTES);
-            size_t need = 0;
-            for (int i = 0; i < n; i++)
-                need += iov[i].iov_len;
-            if (need > s->stage_cap) {
-                s->stage = xrealloc(s->stage, need);
-                s->stage_cap = need;
-            }
-            for (int i = 0; i < n; i++) {
-                memcpy(s->stage + s->stage_len, iov[i].iov_base, iov[i].iov_len);
-                s->stage_len += iov[i].iov_len;
-            }
-        }
-        r = tls_conn_write(s->tls, s->stage, s->stage_len, err);
-        if (r == TLS_IO_WANT_READ || r == TLS_IO_WANT_WRITE) {
-            s->tls_want = r;
-            return 1;
-        }
-        if (r != TLS_IO_OK)
-            return -1;
-        s->out->stats.bytes += s->stage_len;
-        /* records of this write are all in the kernel now: mark = wire bytes so far */
-        s->out->stats.retried +=
-            syslog_queue_wrote(&s->q, s->stage_len, tls_conn_wire_bytes(s->tls), false);
-        s->stage_len = 0;
-    }
-    return 0;
-}
-
-static int write_udp(struct syslog_out *s, struct err *err)
-{
-    const struct syslog_qent *e;
-    int refused = 0;
-
-    while ((e = syslog_queue_next(&s->q)) != NULL) {
-        size_t len = e->len;
-        ssize_t n = send(s->fd, e->frame, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 1;
-            /* ICMP port unreachable for an earlier datagram: this one was not sent */
-            if (errno == ECONNREFUSED && refused++ == 0) {
-                s->out->stats.failed++;
-                continue;
-            }
-            return err_set(err, ERR_TRANSIENT, "send: %s", strerror(errno));
-        }
-        refused = 0;
-        s->out->stats.bytes += (uint64_t)n;
-        s->out->stats.retried += syslog_queue_wrote(&s->q, len, 0, true);
-        /* RFC 5426 has no acknowledgement: a datagram the kernel took is all we can know */
-        syslog_queue_ack(&s->q, UINT64_MAX, ack_cb, s);
-    }
-    return 0;
+    else
+        s->probation_until_ms = s->up_since_ms + PROBATION_MIN_MS +
+                                2 * (int64_t)syslog_conn_rtt_ms(&s->conn);
 }
 
 /* UP: check the peer, write, collect acks. Returns the wait in ms (-1 none), or -2 when
- * the state changed. */
+ * the connection was lost. */
 static int64_t up_step(struct syslog_out *s, struct pollfd *pfd)
 {
     struct err err = {0};
-    bool udp = s->co->transport == TRANSPORT_UDP;
-    size_t acked = 0;
+    size_t acked;
     int64_t now;
-    int w;
 
-    if (!udp && peer_gone(s, &err)) {
+    if (syslog_conn_peer_gone(&s->conn, &err)) {
         conn_lost(s, &err);
         return -2;
     }
     if (!s->announced && now_ms() - s->up_since_ms >= CONFIRM_UPTIME_MS)
         announce(s);
-    acked += collect_acks(s);
-    w = udp ? write_udp(s, &err) : s->tls ? write_tls(s, &err) : write_tcp(s, &err);
-    if (w < 0) {
+    acked = collect_acks(s);
+    if (syslog_conn_write(&s->conn, &s->q, &s->out->stats.bytes, &s->out->stats.retried,
+                          &err) < 0) {
         conn_lost(s, &err);
         return -2;
     }
     acked += collect_acks(s);
-    pfd->fd = s->fd;
-    pfd->events = udp ? 0 : POLLIN | POLLRDHUP;
-    if (w == 1)
-        pfd->events |= (s->tls && s->tls_want == TLS_IO_WANT_READ) ? POLLIN : POLLOUT;
+    pfd->fd = s->conn.fd;
+    pfd->events = syslog_conn_events(&s->conn);
     if (syslog_queue_inflight(&s->q) == 0)
         return -1;
     now = now_ms();
@@ -575,33 +244,35 @@ static int64_t up_step(struct syslog_out *s, struct pollfd *pfd)
 static int64_t drive(struct syslog_out *s, struct pollfd *pfd)
 {
     for (;;) {
+        struct err err = {0};
         int64_t now = now_ms(), w;
+        int r;
 
         pfd->fd = -1;
         pfd->events = 0;
-        switch (s->st) {
-        case ST_DOWN:
+        switch (s->conn.st) {
+        case SC_CLOSED:
             if (now < s->next_try_ms)
                 return s->next_try_ms - now;
-            conn_start(s);
-            if (s->st == ST_DOWN)
+            if (syslog_conn_open(&s->conn, s->co->host, s->co->port, &err) < 0) {
+                conn_lost(s, &err);
                 return s->next_try_ms - now_ms();
-            break;
-        case ST_CONNECTING:
-            if (connect_check(s) == 1) {
-                pfd->fd = s->fd;
-                pfd->events = POLLOUT;
-                return s->deadline_ms - now;
             }
+            if (s->conn.st == SC_UP)
+                conn_up(s);
             break;
-        case ST_HANDSHAKE:
-            if (handshake_step(s) == 1) {
-                pfd->fd = s->fd;
-                pfd->events = s->tls_want == TLS_IO_WANT_READ ? POLLIN : POLLOUT;
-                return s->deadline_ms - now;
+        case SC_CONNECTING:
+        case SC_HANDSHAKE:
+            r = syslog_conn_progress(&s->conn, pfd, &err);
+            if (r == 1)
+                return s->conn.deadline_ms - now;
+            if (r < 0) {
+                conn_lost(s, &err);
+                return s->next_try_ms - now_ms();
             }
+            conn_up(s);
             break;
-        case ST_UP:
+        case SC_UP:
             w = up_step(s, pfd);
             if (w != -2)
                 return w;
@@ -662,18 +333,17 @@ static int syslog_open(struct output *out, struct err *err)
     const struct cfg_output *co = out->co;
     struct syslog_out *s;
     struct sigaction sa;
+    struct pollfd pfd;
 
     if (syslog_validate(co, err) < 0)
         return -1;
     s = xcalloc(1, sizeof(*s));
     s->out = out;
     s->co = co;
-    s->fd = -1;
     snprintf(s->comp, sizeof(s->comp), "output/%s", co->name ? co->name : "syslog");
     snprintf(s->peer, sizeof(s->peer), strchr(co->host, ':') ? "[%s]:%d" : "%s:%d", co->host,
              co->port);
     s->max_message = syslog_frame_max_message(co);
-    s->connect_timeout_ms = co->timeout_ms > 0 ? co->timeout_ms : CONNECT_TIMEOUT_MS;
     s->reconnect_max_ms = co->reconnect_max_ms > 0 ? co->reconnect_max_ms : RECONNECT_MAX_MS;
     if (s->reconnect_max_ms < BACKOFF_BASE_MS)
         s->reconnect_max_ms = BACKOFF_BASE_MS;
@@ -690,9 +360,11 @@ static int syslog_open(struct output *out, struct err *err)
         if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
             signal(SIGPIPE, SIG_IGN);
     }
+    syslog_conn_init(&s->conn, co->transport, s->tc,
+                     co->timeout_ms > 0 ? co->timeout_ms : CONNECT_TIMEOUT_MS);
     out->stats.connected = co->transport == TRANSPORT_UDP ? -1 : 0;
     out->priv = s;
-    conn_start(s); /* non-blocking; a refused connection is retried from poll() */
+    drive(s, &pfd); /* start connecting; a refused connection is retried from poll() */
     return 0;
 }
 
@@ -730,10 +402,9 @@ static void syslog_close(struct output *out)
         return;
     if (syslog_queue_count(&s->q) > 0)
         log_info(s->comp, "closing peer=%s unacked=%zu", s->peer, syslog_queue_count(&s->q));
-    conn_close(s);
+    syslog_conn_fini(&s->conn);
     tls_client_free(s->tc);
     syslog_queue_fini(&s->q);
-    free(s->stage);
     free(s);
     out->priv = NULL;
     out->stats.connected = out->co->transport == TRANSPORT_UDP ? -1 : 0;

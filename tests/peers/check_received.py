@@ -20,11 +20,13 @@ import argparse
 import json
 import re
 import sys
+import time
 
 NUM = re.compile(r'cn1=(\d+) msg=payload (\d+)(?:[a-z]*)$')
 
 
-def records(paths):
+def records(paths, skip=0):
+    """JSON objects, one per complete line; the first @skip lines are left out."""
     for p in paths:
         try:
             f = open(p, encoding='utf-8', errors='surrogateescape')
@@ -32,8 +34,10 @@ def records(paths):
             continue
         with f:
             for line in f:
-                line = line.strip('\n')
-                if line:
+                if skip > 0:
+                    skip -= 1
+                    continue
+                if line.endswith('\n') and line.strip():
                     yield json.loads(line)
 
 
@@ -64,10 +68,22 @@ def cmd_gen_vectors(a):
 
 
 def cmd_numbers(a):
+    """With --wait S, re-read until the check passes or S seconds passed (receivers write late)."""
+    end = time.monotonic() + a.wait
+    while True:
+        lines = []
+        rc = check_numbers(a, lines.append)
+        if rc == 0 or time.monotonic() >= end:
+            print('\n'.join(lines))
+            return rc
+        time.sleep(0.2)
+
+
+def check_numbers(a, print):
     seen = {}
     foreign = bad = 0
     first_bad = None
-    for r in records(a.files):
+    for r in records(a.files, a.skip_lines):
         m = NUM.search(r.get('msg', ''))
         if not m or m.group(1) != m.group(2):
             foreign += 1
@@ -147,6 +163,8 @@ def main():
     n.add_argument('--pri')
     n.add_argument('--allow-missing', action='store_true')
     n.add_argument('--allow-dups', action='store_true')
+    n.add_argument('--wait', type=float, default=0)
+    n.add_argument('--skip-lines', type=int, default=0)
     n.add_argument('--lossy-receiver', action='store_true',
                    help='accept missing messages that were acked before the first loss '
                         '(the receiver died holding them); anything else missing fails')
