@@ -45,7 +45,7 @@
 #define RECONNECT_MAX_MS      30000  /* when reconnect_max is 0 */
 #define BACKOFF_BASE_MS       100
 #define CONFIRM_UPTIME_MS     2000   /* a connection that lived this long counts as working */
-#define PROBATION_MIN_MS      250    /* no acks this early on a new connection (+ 2 RTT) */
+#define PROBATION_MIN_MS      500    /* no acks this early on a new connection (+ 2 RTT) */
 #define ACK_TICK_MIN_MS       1
 #define ACK_TICK_MAX_MS       50
 

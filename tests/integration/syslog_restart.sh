@@ -47,7 +47,7 @@ scenario() {
     fi
     # the receiver file holds earlier scenarios too: check this one's slice
     _c=$($CHK numbers "$_out" --skip-lines "$_before" --count $N --acked "$_acked" --allow-dups \
-        --lossy-receiver --wait 20)
+        --lossy-receiver --wait 20 2>&1)
     _crc=$?
     diag "$_tr kill -$_sig: acked_at_stop=$_at_kill $(printf '%s' "$_c" | head -1) retried=$(kv retried "$_r")"
     if [ $_crc = 0 ]; then
