@@ -43,8 +43,15 @@ def records(paths, skip=0):
                         yield json.loads(line)
                     except ValueError:
                         # a receiver killed -9 mid-write leaves half a line, and its
-                        # successor appends to it
+                        # successor appends its first record to it: keep that record
                         yield {'_torn': line}
+                        tail = line.rfind('{"', 1)
+                        while tail > 0:
+                            try:
+                                yield json.loads(line[tail:])
+                                break
+                            except ValueError:
+                                tail = line.rfind('{"', 1, tail)
 
 
 HDR = '<110>1 2026-05-01T12:00:00.000Z drv-host ece-auditd - CEF '
