@@ -317,8 +317,8 @@ static void alert_emit(struct rules *r, const struct rule *ru, const struct grou
             al->alert_nids++;
     copy_identity(al, ru, ev, count);
     format_duration(ru->window_ms, win);
-    if (count == 1)
-        ev_setf(al, &al->message, "1 %s event for %s", cr->match ? cr->match : "*", g->key);
+    if (count == 1) /* the sole event's own class says more than the rule's glob */
+        ev_setf(al, &al->message, "1 %s event for %s", ev->class ? ev->class : "?", g->key);
     else
         ev_setf(al, &al->message, "%lld %s events for %s within %s", (long long)count,
                 cr->match ? cr->match : "*", g->key, win);
@@ -341,10 +341,8 @@ static void rule_feed(struct rules *r, struct rule *ru, const struct audit_event
     int a, b;
 
     if (id_src != NULL) {
-        uint64_t idh = rules_hash(id_src, strlen(id_src));
-        if (rules_seen_has(&ru->seen, idh))
+        if (!rules_seen_add(&ru->seen, rules_hash(id_src, strlen(id_src))))
             return; /* replayed after a crash: already counted */
-        rules_seen_add(&ru->seen, idh);
     }
     if (!ru->have_ts || t > ru->max_ts) {
         ru->max_ts = t;

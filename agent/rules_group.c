@@ -45,7 +45,7 @@ static void seen_del(struct rules_seen *seen, uint64_t h)
     seen->tab[i] = 0;
 }
 
-void rules_seen_add(struct rules_seen *seen, uint64_t h)
+bool rules_seen_add(struct rules_seen *seen, uint64_t h)
 {
     size_t i;
 
@@ -58,8 +58,9 @@ void rules_seen_add(struct rules_seen *seen, uint64_t h)
         seen->mask = slots - 1;
         seen->ring = xcalloc(seen->cap, sizeof(*seen->ring));
     }
-    if (rules_seen_has(seen, h))
-        return;
+    for (i = h & seen->mask; seen->tab[i] != 0; i = (i + 1) & seen->mask)
+        if (seen->tab[i] == h)
+            return false;
     if (seen->n == seen->cap) {
         seen_del(seen, seen->ring[seen->head]);
         seen->ring[seen->head] = h;
@@ -68,9 +69,11 @@ void rules_seen_add(struct rules_seen *seen, uint64_t h)
         seen->ring[(seen->head + seen->n) % seen->cap] = h;
         seen->n++;
     }
+    /* the deletion may have moved entries: probe again */
     for (i = h & seen->mask; seen->tab[i] != 0; i = (i + 1) & seen->mask)
         ;
     seen->tab[i] = h;
+    return true;
 }
 
 /* ---- groups ---- */

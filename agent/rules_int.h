@@ -86,7 +86,8 @@ uint64_t rules_hash(const char *s, size_t n);
 
 /* rules_group.c */
 bool rules_seen_has(const struct rules_seen *seen, uint64_t h);
-void rules_seen_add(struct rules_seen *seen, uint64_t h);
+/** Remember h; false when it was already there. */
+bool rules_seen_add(struct rules_seen *seen, uint64_t h);
 /** Find or create the group (evicting the least recently updated one at max_groups). */
 struct group *rules_group_get(struct rules *r, struct rule *ru, const char *key, size_t keylen,
                               uint64_t h);
