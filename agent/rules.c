@@ -174,7 +174,7 @@ uint64_t rules_hash(const char *s, size_t n)
 
 static int64_t seen_capacity(const struct cfg *cfg)
 {
-    /* a crash replays at most the batches in flight: remember that many event ids per rule */
+    /* a crash replays at most the batches in flight: remember that many event ids */
     int64_t n = (int64_t)cfg->max_batches_in_flight * cfg->source.page_size;
     if (n <= 0)
         n = RULES_SEEN_DEFAULT;
@@ -207,8 +207,8 @@ struct rules *rules_new(const struct cfg *cfg)
         ru->late_ms = cfg->source.lookback_ms > ru->window_ms ? cfg->source.lookback_ms
                                                               : ru->window_ms;
         ru->max_groups = cr->max_groups > 0 ? (size_t)cr->max_groups : RULES_MAX_GROUPS_DEFAULT;
-        ru->seen.cap = (size_t)seen_capacity(cfg);
     }
+    r->seen.cap = (size_t)seen_capacity(cfg);
     strbuf_init(&r->key, RULES_KEY_MAX + 8 * EV_FIELD_MAX);
     r->alert = xmalloc(sizeof(*r->alert));
     ev_reset(r->alert);
@@ -222,9 +222,9 @@ void rules_free(struct rules *r)
     for (int i = 0; i < r->n; i++) {
         rules_rule_clear(&r->rules[i]);
         free(r->rules[i].tab);
-        free(r->rules[i].seen.ring);
-        free(r->rules[i].seen.tab);
     }
+    free(r->seen.ring);
+    free(r->seen.tab);
     free(r->rules);
     strbuf_fini(&r->key);
     free(r->alert);
@@ -310,8 +310,8 @@ static void alert_emit(struct rules *r, const struct rule *ru, const struct grou
     al->alert_last_ms = last->ts;
     /* evidence: the most recent request ids, oldest first */
     for (int i = b; i >= a && nids < EV_ALERT_IDS_MAX; i--)
-        if (g->ents[i].id)
-            ids[nids++] = g->ents[i].id;
+        if (rules_entry_id(&g->ents[i]))
+            ids[nids++] = rules_entry_id(&g->ents[i]);
     for (int i = nids - 1; i >= 0; i--)
         if (ev_set(al, &al->alert_ids[al->alert_nids], ids[i]) == 0 && al->alert_ids[al->alert_nids])
             al->alert_nids++;
@@ -323,8 +323,8 @@ static void alert_emit(struct rules *r, const struct rule *ru, const struct grou
         ev_setf(al, &al->message, "%lld %s events for %s within %s", (long long)count,
                 cr->match ? cr->match : "*", g->key, win);
     /* deterministic: the same burst replayed yields the same key */
-    if (first->id)
-        ev_setf(al, &al->dedup_key, "alert:%s:%s:%s", cr->name, g->key, first->id);
+    if (rules_entry_id(first))
+        ev_setf(al, &al->dedup_key, "alert:%s:%s:%s", cr->name, g->key, rules_entry_id(first));
     else
         ev_setf(al, &al->dedup_key, "alert:%s:%s:%lld", cr->name, g->key, (long long)first->ts);
     emit(ctx, al);
@@ -334,16 +334,11 @@ static void alert_emit(struct rules *r, const struct rule *ru, const struct grou
 static void rule_feed(struct rules *r, struct rule *ru, const struct audit_event *ev,
                       rules_emit_fn emit, void *ctx)
 {
-    const char *id_src = ev->dedup_key ? ev->dedup_key : ev->request_id;
     int64_t t = ev->ts_ms;
     struct group *g;
     uint64_t h;
     int a, b;
 
-    if (id_src != NULL) {
-        if (!rules_seen_add(&ru->seen, rules_hash(id_src, strlen(id_src))))
-            return; /* replayed after a crash: already counted */
-    }
     if (!ru->have_ts || t > ru->max_ts) {
         ru->max_ts = t;
         ru->have_ts = true;
@@ -380,9 +375,15 @@ void rules_process(struct rules *r, const struct audit_event *ev, rules_emit_fn 
         struct rule *ru = &r->rules[i];
         if (!rule_matches(ru, ev, cls, clen))
             continue;
-        matched = true;
+        if (!matched) {
+            matched = true;
+            r->st.matched++;
+            /* the rules that match an event are the same every time it is fed, so an
+             * event seen before (a crash replays the batches in flight) was counted */
+            const char *id = ev->dedup_key ? ev->dedup_key : ev->request_id;
+            if (id != NULL && !rules_seen_add(&r->seen, rules_hash(id, strlen(id))))
+                return;
+        }
         rule_feed(r, ru, ev, emit, ctx);
     }
-    if (matched)
-        r->st.matched++;
 }

@@ -105,8 +105,9 @@ static void lru_push_head(struct rule *ru, struct group *g)
 static void group_free(struct group *g)
 {
     for (int i = 0; i < g->n; i++)
-        free(g->ents[i].id);
-    free(g->ents);
+        free(g->ents[i].heap);
+    if (g->ents != g->inl)
+        free(g->ents);
     free(g);
 }
 
@@ -168,6 +169,8 @@ struct group *rules_group_get(struct rules *r, struct rule *ru, const char *key,
     g->keylen = keylen;
     g->hash = h;
     g->newest = INT64_MIN;
+    g->ents = g->inl;
+    g->cap = RULES_GROUP_INLINE;
     g->hnext = ru->tab[h & (ru->tab_size - 1)];
     ru->tab[h & (ru->tab_size - 1)] = g;
     lru_push_head(ru, g);
@@ -201,9 +204,13 @@ void rules_rule_clear(struct rule *ru)
         group_remove(ru, ru->lru_tail);
     ru->have_ts = false;
     ru->max_ts = 0;
-    ru->seen.n = ru->seen.head = 0;
-    if (ru->seen.tab)
-        memset(ru->seen.tab, 0, (ru->seen.mask + 1) * sizeof(*ru->seen.tab));
+}
+
+void rules_seen_clear(struct rules_seen *seen)
+{
+    seen->n = seen->head = 0;
+    if (seen->tab)
+        memset(seen->tab, 0, (seen->mask + 1) * sizeof(*seen->tab));
 }
 
 /* ---- the window of one group ---- */
@@ -211,9 +218,39 @@ void rules_rule_clear(struct rule *ru)
 void rules_window_drop(struct group *g, int a, int b)
 {
     for (int i = a; i <= b; i++)
-        free(g->ents[i].id);
+        free(g->ents[i].heap);
     memmove(g->ents + a, g->ents + b + 1, (size_t)(g->n - b - 1) * sizeof(*g->ents));
     g->n -= b - a + 1;
+}
+
+int rules_group_insert(struct group *g, int64_t t, const char *id)
+{
+    struct rules_entry *e;
+    size_t len = id ? strlen(id) : 0;
+    int pos;
+
+    if (g->n == g->cap) {
+        g->cap *= 2;
+        if (g->ents == g->inl) {
+            g->ents = xmalloc((size_t)g->cap * sizeof(*g->ents));
+            memcpy(g->ents, g->inl, sizeof(g->inl));
+        } else {
+            g->ents = xrealloc(g->ents, (size_t)g->cap * sizeof(*g->ents));
+        }
+    }
+    for (pos = g->n; pos > 0 && g->ents[pos - 1].ts > t; pos--)
+        ;
+    memmove(g->ents + pos + 1, g->ents + pos, (size_t)(g->n - pos) * sizeof(*g->ents));
+    g->n++;
+    e = &g->ents[pos];
+    e->ts = t;
+    e->heap = NULL;
+    e->inl[0] = '\0';
+    if (len >= sizeof(e->inl))
+        e->heap = xstrdup(id);
+    else if (len > 0)
+        memcpy(e->inl, id, len + 1);
+    return pos;
 }
 
 /*
@@ -238,16 +275,7 @@ bool rules_window_add(const struct rule *ru, struct group *g, int64_t t, const c
         keep++;
     if (keep > 0)
         rules_window_drop(g, 0, keep - 1);
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 4;
-        g->ents = xrealloc(g->ents, (size_t)g->cap * sizeof(*g->ents));
-    }
-    for (pos = g->n; pos > 0 && g->ents[pos - 1].ts > t; pos--)
-        ;
-    memmove(g->ents + pos + 1, g->ents + pos, (size_t)(g->n - pos) * sizeof(*g->ents));
-    g->ents[pos].ts = t;
-    g->ents[pos].id = id ? xstrdup(id) : NULL;
-    g->n++;
+    pos = rules_group_insert(g, t, id);
     for (lo = pos; lo > 0 && t - g->ents[lo - 1].ts <= ru->window_ms; lo--)
         ;
     /* windows starting at ents[lo..pos] contain t; e = last event of the window at j */

@@ -16,6 +16,8 @@
 #define RULES_SEEN_MIN           256
 #define RULES_SEEN_LIMIT         (1 << 20)
 #define RULES_SWEEP_EVERY        4096   /* full expiry sweep every N matching events of a rule */
+#define RULES_ID_INLINE          48     /* request ids shorter than this live in the entry */
+#define RULES_GROUP_INLINE       4      /* entries allocated with the group */
 
 enum rules_pat_kind { PAT_ANY = 0, PAT_EXACT, PAT_PREFIX, PAT_SUFFIX, PAT_GLOB };
 
@@ -26,11 +28,18 @@ struct rules_pat {
     size_t len;
 };
 
-/* One counted event of a window. */
+/* One counted event of a window. Its request id sits in inl (ECE ids are 32 hex digits),
+ * or in heap when longer; no id at all is inl[0] == '\0' with heap NULL. */
 struct rules_entry {
     int64_t ts;
-    char *id;        /* request id (owned) or NULL */
+    char *heap;
+    char inl[RULES_ID_INLINE];
 };
+
+static inline const char *rules_entry_id(const struct rules_entry *e)
+{
+    return e->heap ? e->heap : e->inl[0] ? e->inl : NULL;
+}
 
 struct group {
     struct group *hnext;               /* hash chain */
@@ -41,11 +50,12 @@ struct group {
     bool has_alert;
     int n, cap;
     struct rules_entry *ents;          /* the window, sorted by ts (stable) */
+    struct rules_entry inl[RULES_GROUP_INLINE]; /* ents until the window outgrows it */
     size_t keylen;
     char key[];                        /* group value, NUL-terminated */
 };
 
-/* FIFO set of 64-bit hashes of the event ids counted by a rule (replay de-dup). */
+/* FIFO set of 64-bit hashes of the ids of the events the rules counted (replay de-dup). */
 struct rules_seen {
     size_t cap, n, head;               /* ring: n ids from head, oldest first */
     uint64_t *ring;
@@ -67,13 +77,13 @@ struct rule {
     size_t tab_size, ngroups;
     struct group *lru_head, *lru_tail;
     uint64_t feeds;                    /* drives the periodic sweep */
-    struct rules_seen seen;
 };
 
 struct rules {
     int n;
     struct rule *rules;
     struct rules_stats st;
+    struct rules_seen seen;            /* ids of matched events, as many as can be in flight */
     struct strbuf key;                 /* scratch: group value of the current event */
     struct audit_event *alert;         /* scratch: the alert being emitted */
 };
@@ -93,8 +103,11 @@ struct group *rules_group_get(struct rules *r, struct rule *ru, const char *key,
                               uint64_t h);
 /** Drop groups whose newest event is older than max_ts - window - suppress. */
 void rules_expire(struct rule *ru);
-/** Free every group and forget the seen ids. */
+/** Free every group of the rule. */
 void rules_rule_clear(struct rule *ru);
+void rules_seen_clear(struct rules_seen *seen);
+/** Insert (t, id) in time order (stable); returns its index. */
+int rules_group_insert(struct group *g, int64_t t, const char *id);
 /** Insert (t, id); true when entries [*a, *b] reach the threshold within the window. */
 bool rules_window_add(const struct rule *ru, struct group *g, int64_t t, const char *id, int *a,
                       int *b);

@@ -1,7 +1,8 @@
 /* rules_state.c - the rule engine's state as one JSON value, for the checkpoint:
- *   {"version":1,"rules":{"<name>":{"group_by":"user","max_ts":N,"seen":["<hex>",...],
+ *   {"version":1,"seen":["<hex>",...],"rules":{"<name>":{"group_by":"user","max_ts":N,
  *     "groups":[{"key":"alice","newest":N,"last_alert":N,"events":[[ts,"id"|null],...]}]}}}
- * Groups are listed least recently updated first. Pure: the caller does the file I/O. */
+ * "seen": hashes of the ids of the matched events, oldest first; groups are listed least
+ * recently updated first. Pure: the caller does the file I/O. */
 #include "config.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -58,8 +59,8 @@ static void save_group(const struct group *g, struct strbuf *sb)
         strbuf_adds(sb, i ? ",[" : "[");
         strbuf_add_i64(sb, g->ents[i].ts);
         strbuf_addc(sb, ',');
-        if (g->ents[i].id)
-            add_json_str(sb, g->ents[i].id);
+        if (rules_entry_id(&g->ents[i]))
+            add_json_str(sb, rules_entry_id(&g->ents[i]));
         else
             strbuf_adds(sb, "null");
         strbuf_addc(sb, ']');
@@ -69,8 +70,6 @@ static void save_group(const struct group *g, struct strbuf *sb)
 
 static void save_rule(const struct rule *ru, struct strbuf *sb)
 {
-    const struct rules_seen *seen = &ru->seen;
-
     add_json_str(sb, ru->cr->name);
     strbuf_adds(sb, ":{\"group_by\":\"");
     group_by_sig(ru->cr, sb);
@@ -79,11 +78,7 @@ static void save_rule(const struct rule *ru, struct strbuf *sb)
         strbuf_adds(sb, ",\"max_ts\":");
         strbuf_add_i64(sb, ru->max_ts);
     }
-    strbuf_adds(sb, ",\"seen\":[");
-    for (size_t i = 0; i < seen->n; i++)
-        strbuf_addf(sb, "%s\"%016" PRIx64 "\"", i ? "," : "",
-                    seen->ring[(seen->head + i) % seen->cap]);
-    strbuf_adds(sb, "],\"groups\":[");
+    strbuf_adds(sb, ",\"groups\":[");
     for (const struct group *g = ru->lru_tail; g; g = g->prev) {
         save_group(g, sb);
         if (g->prev)
@@ -98,7 +93,11 @@ int rules_save(const struct rules *r, struct strbuf *sb)
 
     strbuf_adds(sb, "{\"version\":");
     strbuf_add_i64(sb, STATE_VERSION);
-    strbuf_adds(sb, ",\"rules\":{");
+    strbuf_adds(sb, ",\"seen\":[");
+    for (size_t i = 0; r != NULL && i < r->seen.n; i++)
+        strbuf_addf(sb, "%s\"%016" PRIx64 "\"", i ? "," : "",
+                    r->seen.ring[(r->seen.head + i) % r->seen.cap]);
+    strbuf_adds(sb, "],\"rules\":{");
     for (int i = 0; r != NULL && i < r->n; i++) {
         if (i > 0)
             strbuf_addc(sb, ',');
@@ -124,7 +123,7 @@ static bool get_i64(json_object *obj, const char *key, int64_t *v)
     return true;
 }
 
-static int load_seen(struct rule *ru, json_object *arr, struct err *err)
+static int load_seen(struct rules *r, json_object *arr, struct err *err)
 {
     size_t n = json_object_array_length(arr);
 
@@ -135,12 +134,12 @@ static int load_seen(struct rule *ru, json_object *arr, struct err *err)
         uint64_t h;
 
         if (!json_object_is_type(o, json_type_string) || strlen(s) != 16)
-            return err_set(err, ERR_FATAL, "rules state: rule '%s': bad seen id", ru->cr->name);
+            return err_set(err, ERR_FATAL, "rules state: bad seen id at %zu", i);
         errno = 0;
         h = strtoull(s, &end, 16);
         if (errno != 0 || *end != '\0')
-            return err_set(err, ERR_FATAL, "rules state: rule '%s': bad seen id", ru->cr->name);
-        rules_seen_add(&ru->seen, h);
+            return err_set(err, ERR_FATAL, "rules state: bad seen id at %zu", i);
+        rules_seen_add(&r->seen, h);
     }
     return 0;
 }
@@ -151,7 +150,6 @@ static int load_events(struct rule *ru, struct group *g, json_object *arr, struc
 
     for (size_t i = 0; i < n; i++) {
         json_object *ev = json_object_array_get_idx(arr, i), *ts, *id;
-        int pos;
 
         if (!json_object_is_type(ev, json_type_array) || json_object_array_length(ev) != 2)
             goto bad;
@@ -160,17 +158,7 @@ static int load_events(struct rule *ru, struct group *g, json_object *arr, struc
         if (!json_object_is_type(ts, json_type_int) ||
             (id != NULL && !json_object_is_type(id, json_type_string)))
             goto bad;
-        if (g->n == g->cap) {
-            g->cap = g->cap ? g->cap * 2 : 4;
-            g->ents = xrealloc(g->ents, (size_t)g->cap * sizeof(*g->ents));
-        }
-        int64_t t = json_object_get_int64(ts);
-        for (pos = g->n; pos > 0 && g->ents[pos - 1].ts > t; pos--)
-            ;
-        memmove(g->ents + pos + 1, g->ents + pos, (size_t)(g->n - pos) * sizeof(*g->ents));
-        g->ents[pos].ts = t;
-        g->ents[pos].id = id ? xstrdup(json_object_get_string(id)) : NULL;
-        g->n++;
+        rules_group_insert(g, json_object_get_int64(ts), id ? json_object_get_string(id) : NULL);
     }
     return 0;
 bad:
@@ -204,13 +192,12 @@ static int load_group(struct rules *r, struct rule *ru, json_object *jg, struct 
 
 static int load_rule(struct rules *r, struct rule *ru, json_object *jr, struct err *err)
 {
-    json_object *o, *groups, *seen;
+    json_object *o, *groups;
     struct strbuf sig;
     bool same;
 
     if (!json_object_is_type(jr, json_type_object) ||
         !json_object_object_get_ex(jr, "group_by", &o) || !json_object_is_type(o, json_type_string) ||
-        !json_object_object_get_ex(jr, "seen", &seen) || !json_object_is_type(seen, json_type_array) ||
         !json_object_object_get_ex(jr, "groups", &groups) ||
         !json_object_is_type(groups, json_type_array))
         return err_set(err, ERR_FATAL, "rules state: rule '%s': bad object", ru->cr->name);
@@ -218,10 +205,8 @@ static int load_rule(struct rules *r, struct rule *ru, json_object *jr, struct e
     group_by_sig(ru->cr, &sig);
     same = strcmp(strbuf_str(&sig), json_object_get_string(o)) == 0;
     strbuf_fini(&sig);
-    if (load_seen(ru, seen, err) < 0)
-        return -1;
     if (!same)
-        return 0; /* grouping changed: old windows mean nothing, the seen ids still do */
+        return 0; /* grouping changed: the old windows mean nothing now */
     if (get_i64(jr, "max_ts", &ru->max_ts))
         ru->have_ts = true;
     for (size_t i = 0; i < json_object_array_length(groups); i++)
@@ -233,7 +218,7 @@ static int load_rule(struct rules *r, struct rule *ru, json_object *jr, struct e
 int rules_load(struct rules *r, const char *json, struct err *err)
 {
     enum json_tokener_error jerr = json_tokener_success;
-    json_object *root = NULL, *rules;
+    json_object *root = NULL, *rules, *seen;
     int64_t version;
     int rc = -1;
 
@@ -241,6 +226,7 @@ int rules_load(struct rules *r, const char *json, struct err *err)
         return 0;
     for (int i = 0; i < r->n; i++)
         rules_rule_clear(&r->rules[i]);
+    rules_seen_clear(&r->seen);
     root = json_tokener_parse_verbose(json ? json : "", &jerr);
     if (root == NULL) {
         err_set(err, ERR_FATAL, "rules state: %s", json_tokener_error_desc(jerr));
@@ -248,7 +234,9 @@ int rules_load(struct rules *r, const char *json, struct err *err)
     }
     if (!json_object_is_type(root, json_type_object) || !get_i64(root, "version", &version) ||
         !json_object_object_get_ex(root, "rules", &rules) ||
-        !json_object_is_type(rules, json_type_object)) {
+        !json_object_is_type(rules, json_type_object) ||
+        !json_object_object_get_ex(root, "seen", &seen) ||
+        !json_object_is_type(seen, json_type_array)) {
         err_set(err, ERR_FATAL, "rules state: not a rules state object");
         goto out;
     }
@@ -256,6 +244,8 @@ int rules_load(struct rules *r, const char *json, struct err *err)
         err_set(err, ERR_FATAL, "rules state: version %lld not supported", (long long)version);
         goto out;
     }
+    if (load_seen(r, seen, err) < 0)
+        goto out;
     for (int i = 0; i < r->n; i++) {
         json_object *jr;
         if (json_object_object_get_ex(rules, r->rules[i].cr->name, &jr) &&
@@ -264,9 +254,11 @@ int rules_load(struct rules *r, const char *json, struct err *err)
     }
     rc = 0;
 out:
-    if (rc < 0) /* never run on half a state */
+    if (rc < 0) { /* never run on half a state */
         for (int i = 0; i < r->n; i++)
             rules_rule_clear(&r->rules[i]);
+        rules_seen_clear(&r->seen);
+    }
     json_object_put(root);
     return rc;
 }

@@ -141,6 +141,12 @@ static void run(const struct cfg *cfg, int mode, size_t n, struct gen *g, char *
     rules_free(r);
 }
 
+static int atoi_mode(const char *s)
+{
+    return strcmp(s, "mix") == 0 ? 0 : strcmp(s, "flood") == 0 ? 1 : 2;
+}
+
+/* usage: bench_rules [events] [mix|flood|nomatch] */
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
@@ -166,7 +172,8 @@ int main(int argc, char **argv)
     default_rules(cfg);
     printf("bench_rules: %zu events per run, %d rules\n", n, cfg->n_rules);
     for (int mode = 0; mode < 3; mode++)
-        run(cfg, mode, n, g, rids, users, ips);
+        if (argc <= 2 || atoi_mode(argv[2]) == mode)
+            run(cfg, mode, n, g, rids, users, ips);
     free(g);
     free(rids);
     free(users);

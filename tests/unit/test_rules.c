@@ -824,16 +824,19 @@ static void test_load_corrupt(void **state)
         "",
         "{",
         "[]",
-        "{\"version\":2,\"rules\":{}}",
-        "{\"rules\":{}}",
-        "{\"version\":1,\"rules\":[]}",
-        "{\"version\":1,\"rules\":{\"login-bruteforce\":7}}",
-        "{\"version\":1,\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\",\"seen\":[\"zz\"],"
-        "\"groups\":[]}}}",
-        "{\"version\":1,\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\",\"seen\":[],"
+        "{\"version\":2,\"seen\":[],\"rules\":{}}",
+        "{\"seen\":[],\"rules\":{}}",
+        "{\"version\":1,\"rules\":{}}",
+        "{\"version\":1,\"seen\":[],\"rules\":[]}",
+        "{\"version\":1,\"seen\":[\"zz\"],\"rules\":{}}",
+        "{\"version\":1,\"seen\":[\"00000000000000zz\"],\"rules\":{}}",
+        "{\"version\":1,\"seen\":[],\"rules\":{\"login-bruteforce\":7}}",
+        "{\"version\":1,\"seen\":[],\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\","
         "\"groups\":[{\"key\":\"alice\",\"newest\":1,\"events\":[[1]]}]}}}",
-        "{\"version\":1,\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\",\"seen\":[],"
+        "{\"version\":1,\"seen\":[],\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\","
         "\"groups\":[{\"key\":\"alice\",\"newest\":\"x\",\"events\":[]}]}}}",
+        "{\"version\":1,\"seen\":[],\"rules\":{\"login-bruteforce\":{\"group_by\":\"user\","
+        "\"groups\":[{\"key\":\"alice\",\"newest\":1,\"events\":[[1,2]]}]}}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct fixture *f = fx_new();
@@ -877,6 +880,31 @@ static void test_alert_ids_bounded(void **state)
     assert_null(al->user);
     assert_string_equal(al->message, "15 auth.login.failure events for 203.0.113.77 within 5m");
     fx_free(f);
+}
+
+/* ids longer than the inline room are kept whole, also across a restart */
+static void test_long_request_ids(void **state)
+{
+    char id1[120], id2[120];
+    struct fixture *a = fx_new();
+    bruteforce(a, 5 * MIN);
+    start(a);
+    memset(id1, 'a', sizeof(id1) - 1);
+    id1[sizeof(id1) - 1] = '\0';
+    memcpy(id2, id1, sizeof(id2));
+    id2[0] = 'b';
+    login_fail(a, "alice", T0, id1);
+    login_fail(a, "alice", T0 + 1, id2);
+    char *json = save(a);
+    struct fixture *b = restart(a, json);
+    login_fail(b, "alice", T0 + 2, "r3");
+    assert_int_equal(b->n, 1);
+    assert_string_equal(b->alerts[0].alert_ids[0], id1);
+    assert_string_equal(b->alerts[0].alert_ids[1], id2);
+    assert_int_equal(strlen(b->alerts[0].dedup_key), strlen("alert:login-bruteforce:alice:") + 119);
+    free(json);
+    fx_free(a);
+    fx_free(b);
 }
 
 static void test_no_rules(void **state)
@@ -925,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_save_load_roundtrip),
         cmocka_unit_test(test_load_corrupt),
         cmocka_unit_test(test_alert_ids_bounded),
+        cmocka_unit_test(test_long_request_ids),
         cmocka_unit_test(test_no_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
