@@ -10,6 +10,7 @@
 #include "xalloc.h"
 
 struct http {
+    CURLM *multi;           /* owns the connection cache: keep-alive across requests */
     CURL *curl;
     struct curl_slist *headers;
     char *base;             /* URL without trailing '/' */
@@ -34,13 +35,6 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
     }
     strbuf_add(h->sink, data, n);
     return strbuf_failed(h->sink) ? 0 : n;
-}
-
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    struct http *h = ud;
-
-    return !h->ignore_stop && h->stop != NULL && *h->stop ? 1 : 0;
 }
 
 /* Authorization: ApiKey base64(id:key); a key without ':' is taken as already encoded. */
@@ -135,7 +129,8 @@ struct http *http_new(const struct cfg_source *cs, volatile sig_atomic_t *stop, 
     h->timeout_ms = cs->timeout_ms > 0 ? cs->timeout_ms : 30000;
     h->stop = stop;
     h->curl = curl_easy_init();
-    if (h->curl == NULL) {
+    h->multi = curl_multi_init();
+    if (h->curl == NULL || h->multi == NULL) {
         err_set(err, ERR_IO, "curl_easy_init failed");
         goto fail;
     }
@@ -153,9 +148,6 @@ struct http *http_new(const struct cfg_source *cs, volatile sig_atomic_t *stop, 
     rc |= curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
     rc |= curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_write);
     rc |= curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, h);
-    rc |= curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    rc |= curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
-    rc |= curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
     rc |= curl_easy_setopt(h->curl, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     if (rc != CURLE_OK) {
         err_set(err, ERR_CONFIG, "libcurl lacks a required option (needs >= 7.85)");
@@ -173,6 +165,8 @@ void http_free(struct http *h)
         return;
     if (h->curl != NULL)
         curl_easy_cleanup(h->curl);
+    if (h->multi != NULL)
+        curl_multi_cleanup(h->multi);
     for (struct curl_slist *l = h->headers; l != NULL; l = l->next)
         explicit_bzero(l->data, strlen(l->data));
     curl_slist_free_all(h->headers);
@@ -217,6 +211,36 @@ static enum err_kind curl_kind(CURLcode rc)
     }
 }
 
+/* curl_easy_perform through the multi interface, so that *stop is seen within
+ * HTTP_STOP_POLL_MS even while a request hangs. */
+static CURLcode perform(struct http *h)
+{
+    CURLcode rc = CURLE_OK;
+    CURLMsg *msg;
+    int running = 1, left;
+
+    if (curl_multi_add_handle(h->multi, h->curl) != CURLM_OK)
+        return CURLE_FAILED_INIT;
+    while (running) {
+        if (curl_multi_perform(h->multi, &running) != CURLM_OK) {
+            rc = CURLE_FAILED_INIT;
+            break;
+        }
+        if (!running)
+            break;
+        if (!h->ignore_stop && h->stop != NULL && *h->stop) {
+            rc = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        curl_multi_poll(h->multi, NULL, 0, HTTP_STOP_POLL_MS, NULL);
+    }
+    while (rc == CURLE_OK && (msg = curl_multi_info_read(h->multi, &left)) != NULL)
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+            rc = msg->data.result;
+    curl_multi_remove_handle(h->multi, h->curl);
+    return rc;
+}
+
 int http_request(struct http *h, const struct http_req *req, struct http_resp *resp,
                  struct err *err)
 {
@@ -247,7 +271,7 @@ int http_request(struct http *h, const struct http_req *req, struct http_resp *r
         curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST,
                          strcmp(req->method, "GET") == 0 ? NULL : req->method);
     }
-    rc = curl_easy_perform(h->curl);
+    rc = perform(h);
     curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME_T, &us);
     resp->latency_ms = (double)us / 1000.0;
     if (rc == CURLE_ABORTED_BY_CALLBACK) {

@@ -147,12 +147,12 @@ static void describe(const struct source_es *src, const struct es_error *e, cons
     const char *type = e->type[0] ? e->type : "error";
 
     if (e->status == 403)
-        err_set(err, kind, "%s: HTTP 403 %s: missing privilege%s%s for action %s on %s; grant "
-                "the index privileges read and view_index_metadata on \"%s\" and on its "
-                "concrete indices or data streams (ES: %.160s)", what, type,
-                e->privileges[0] ? " " : "", e->privileges,
-                e->action[0] ? e->action : "[?]",
-                e->indices[0] ? e->indices : src->cs->index, src->cs->index, e->reason);
+        err_set(err, kind, "%s: HTTP 403 %s: not allowed to run %s on %s (ES grants it with "
+                "the index privileges %s); grant the index privileges read and "
+                "view_index_metadata on \"%s\" and on its concrete indices or data streams "
+                "(ES: %.160s)", what, type, e->action[0] ? e->action : "[this action]",
+                e->indices[0] ? e->indices : src->cs->index,
+                e->privileges[0] ? e->privileges : "[read]", src->cs->index, e->reason);
     else if (e->status == 401)
         err_set(err, kind, "%s: HTTP 401 %s: authentication failed, check source.auth (the "
                 "password or API key may have been rotated) (ES: %.200s)", what, type, e->reason);
@@ -283,12 +283,19 @@ static void close_pit(struct source_es *src)
     req.body_len = src->body.len;
     req.timeout_ms = CLOSE_TIMEOUT_MS;
     req.ignore_stop = true;
-    src->st.requests++;
-    /* best effort: an unclosed PIT expires after keep_alive */
-    if (http_request(src->http, &req, &src->resp, &err) < 0)
-        log_debug("source", "closing the point in time failed: %s", err.msg);
-    else if (src->resp.status != 200 && src->resp.status != 404)
-        log_debug("source", "closing the point in time: HTTP %ld", src->resp.status);
+    /* best effort, two tries: an unclosed PIT expires after keep_alive anyway */
+    for (int i = 0; i < 2; i++) {
+        src->st.requests++;
+        if (http_request(src->http, &req, &src->resp, &err) < 0) {
+            log_debug("source", "closing the point in time failed: %s", err.msg);
+        } else if (src->resp.status != 200 && src->resp.status != 404) {
+            log_debug("source", "closing the point in time: HTTP %ld", src->resp.status);
+        } else {
+            break;
+        }
+        if (stopping(src))
+            break;
+    }
     free(src->pit_id);
     src->pit_id = NULL;
 }

@@ -14,6 +14,8 @@
 #define HTTP_BODY_MAX_BYTES ((size_t)256 * 1024 * 1024)
 /* Longest connect phase, whatever source.timeout says. */
 #define HTTP_CONNECT_MAX_MS 10000
+/* A running request notices *stop within this time. */
+#define HTTP_STOP_POLL_MS 100
 
 struct http;
 
