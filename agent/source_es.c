@@ -24,6 +24,7 @@
 #define CLOSE_TIMEOUT_MS 5000
 #define CLOSE_STOPPING_TIMEOUT_MS 2000
 #define PARTIAL "allow_partial_search_results=false"
+#define ES_PAGE_MAX 10000   /* index.max_result_window: the largest page ES serves */
 
 struct source_es {
     const struct cfg_source *cs;
@@ -45,6 +46,9 @@ struct source_es {
     bool have_resume;
     int64_t resume_ms;        /* newest timestamp seen in this sweep */
     struct cursor *handed;    /* hits handed out at resume_ms in this sweep */
+    bool reopened;            /* position of the last PIT reopen in this sweep */
+    bool reopen_have;
+    int64_t reopen_ms;
 };
 
 struct page_priv {
@@ -271,6 +275,8 @@ static int begin_sweep(struct source_es *src, struct err *err)
     free(src->search_after);
     src->search_after = NULL;
     src->have_resume = false;
+    src->resume_ms = 0;
+    src->reopened = false;
     reset_handed(src);
     src->page_size = src->cs->page_size > 0 ? src->cs->page_size : 1000;
     if (src->cs->use_pit && open_pit(src, 0, err) < 0)
@@ -290,12 +296,23 @@ void source_es_end_sweep(struct source_es *src)
 }
 
 /* The PIT is gone: _shard_doc values mean nothing in a new one, so restart the range at the
- * newest handed-out millisecond; filter() skips what was already handed out there. */
+ * newest millisecond seen; filter() skips what was already handed out there. When a PIT is
+ * lost again before the sweep got past that point (a run of same-millisecond documents longer
+ * than a PIT lives), pages grow, so that the re-read prefix cannot starve the sweep. */
 static int reopen(struct source_es *src, int losses, struct err *err)
 {
     struct err cause;
 
     src->st.pit_reopened++;
+    if (src->reopened && src->reopen_have == src->have_resume &&
+        src->reopen_ms == src->resume_ms && src->page_size < ES_PAGE_MAX) {
+        src->page_size = src->page_size * 2 < ES_PAGE_MAX ? src->page_size * 2 : ES_PAGE_MAX;
+        log_info("source", "point in time lost again at the same position, page_size %d",
+                 src->page_size);
+    }
+    src->reopened = true;
+    src->reopen_have = src->have_resume;
+    src->reopen_ms = src->resume_ms;
     log_info("source", "point in time expired or lost, reopening (resume from %s)",
              src->have_resume ? "last timestamp" : "sweep start");
     free(src->pit_id);
