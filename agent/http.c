@@ -4,6 +4,7 @@
 #include "config.h"
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http.h"
@@ -114,8 +115,14 @@ struct http *http_new(const struct cfg_source *cs, volatile sig_atomic_t *stop, 
     CURLcode rc = CURLE_OK;
     size_t len;
 
-    if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+    if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
+        struct sigaction sa;
+        /* CURLOPT_NOSIGNAL leaves SIGPIPE to us: a peer closing a TLS connection while
+         * OpenSSL writes must not kill the daemon (one thread, so this is safe here) */
+        if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+            signal(SIGPIPE, SIG_IGN);
         global_done = true;
+    }
     if (cs->url == NULL || (strncmp(cs->url, "http://", 7) != 0 &&
                             strncmp(cs->url, "https://", 8) != 0)) {
         err_set(err, ERR_CONFIG, "source.url must start with http:// or https://");
@@ -192,9 +199,21 @@ const char *http_url(const struct http *h)
     return h->shown;
 }
 
-static enum err_kind curl_kind(CURLcode rc)
+/* The server refused our TLS identity (alerts certificate required, bad certificate, unknown
+ * ca): retrying with the same files cannot help. */
+static bool peer_refused_us(const char *errbuf)
+{
+    return strstr(errbuf, "alert") != NULL &&
+           (strstr(errbuf, "certificate") != NULL || strstr(errbuf, "unknown ca") != NULL);
+}
+
+static enum err_kind curl_kind(CURLcode rc, const char *errbuf)
 {
     switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        return peer_refused_us(errbuf) ? ERR_CONFIG : ERR_TRANSIENT;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
@@ -280,8 +299,10 @@ int http_request(struct http *h, const struct http_req *req, struct http_resp *r
         err_set(err, ERR_PARSE, "%s %s: response larger than %zu bytes", req->method,
                 req->path, h->body_max);
     } else if (rc != CURLE_OK) {
-        err_set(err, curl_kind(rc), "%s %s%s: %s%s%s", req->method, h->shown, req->path,
-                curl_easy_strerror(rc), h->errbuf[0] ? ": " : "", h->errbuf);
+        err_set(err, curl_kind(rc, h->errbuf), "%s %s%s: %s%s%s%s", req->method, h->shown,
+                req->path, curl_easy_strerror(rc), h->errbuf[0] ? ": " : "", h->errbuf,
+                peer_refused_us(h->errbuf) ? " (the server requires a client certificate it "
+                                             "trusts: check source.tls.cert_file/key_file)" : "");
     } else {
         curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
         ret = 0;

@@ -249,7 +249,8 @@ static int start(struct source_es *src, struct es_page *page, struct err *err)
         if (src->cs->start_at != START_BEGINNING)
             cursor_set_watermark(src->cur, src->floor_ms);
         ev_format_time(src->floor_ms, when);
-        log_info("source", "no checkpoint: starting at %s", when);
+        log_info("source", "no checkpoint: starting at %s",
+                 src->cs->start_at == START_BEGINNING ? "the oldest document" : when);
     }
     src->started = true;
     return 0;

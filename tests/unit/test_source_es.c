@@ -206,9 +206,10 @@ static void ingest(struct emu *e, const char *prefix, int first, int n, const ch
     for (int i = first; i < first + n; i++) {
         ev_format_time(ts0 + (int64_t)(i - first) * step_ms, ts);
         strbuf_addf(&sb, "{\"_index\":\"%s\",\"_id\":\"%s-%d\",\"_source\":{\"@timestamp\":"
-                    "\"%s\",\"request_id\":\"%s-%d\",\"method\":\"POST\",\"path\":"
+                    "\"%s\",\"request_id\":\"%s-%d\",\"method\":\"%s\",\"path\":"
                     "\"/api/v1/deployments\",\"n\":%d%s}}\n",
-                    (i % 2 || idx_b == NULL) ? idx_a : idx_b, prefix, i, ts, prefix, i, i,
+                    (i % 2 || idx_b == NULL) ? idx_a : idx_b, prefix, i, ts, prefix, i,
+                    i % 3 ? "POST" : "GET", i,
                     g_extra);
         if (sb.len > (4 << 20) || i == first + n - 1) {
             assert_int_equal(ctl(e, "POST", path, strbuf_str(&sb), NULL), 200);
@@ -614,6 +615,49 @@ static void test_gap_detection(void **state)
     cursor_free(cur);
 }
 
+/* source.query narrows the range query (bool filter): only POST requests here. */
+static void test_query_filter(void **state)
+{
+    enum { N = 600 };
+    struct cfg_source cs;
+    struct cursor *cur = cursor_new(5 * MIN_MS, 100000);
+    struct source_es *src;
+    struct tally t;
+    int bad = 0;
+
+    ingest(&G.es, "qry", 0, N, "qry-a", "qry-b", now_ms() - 30 * MIN_MS, 1000, NULL);
+    fill_cfg(&cs, G.es.url, "qry-*");
+    cs.query = (char *)" { \"term\": { \"method\": \"POST\" } } ";
+    src = make_src(&cs, cur, NULL);
+    tally_init(&t, "qry", N);
+    sweep(src, cur, &t, 1, -1, NULL, NULL);
+    for (int i = 0; i < N; i++)
+        bad += t.count[i] != (i % 3 ? 1 : 0);   /* ingest() makes every third one a GET */
+    assert_int_equal(bad, 0);
+    assert_int_equal(t.foreign, 0);
+    free(t.count);
+    source_es_free(src);
+    cursor_free(cur);
+}
+
+/* A response over the body cap is ERR_PARSE, not an allocation of any size. */
+static void test_http_body_cap(void **state)
+{
+    struct http_req req = {.method = "GET", .path = "/_emulator/stats", .body_max = 64};
+    struct http_resp resp;
+    struct err err;
+
+    http_resp_init(&resp);
+    assert_int_equal(http_request(G.es.ctl, &req, &resp, &err), -1);
+    assert_int_equal(err.kind, ERR_PARSE);
+    assert_true(resp.body.len <= 64);
+    req.body_max = 0;
+    assert_int_equal(http_request(G.es.ctl, &req, &resp, &err), 0);
+    assert_int_equal(resp.status, 200);
+    assert_true(resp.body.len > 64);
+    http_resp_fini(&resp);
+}
+
 static void test_auth_failures(void **state)
 {
     struct cfg_source cs;
@@ -663,14 +707,17 @@ static void test_auth_failures(void **state)
 struct stopper {
     volatile sig_atomic_t *stop;
     int after_ms;
+    volatile int cancel;      /* set by the test: do not stop, just end */
 };
 
 static void *stop_later(void *arg)
 {
     struct stopper *s = arg;
 
-    msleep(s->after_ms);
-    *s->stop = 1;
+    for (int64_t end = mono_ms() + s->after_ms; mono_ms() < end && !s->cancel;)
+        msleep(5);
+    if (!s->cancel)
+        *s->stop = 1;
     return NULL;
 }
 
@@ -678,7 +725,7 @@ static void *stop_later(void *arg)
 static void test_stop_is_prompt(void **state)
 {
     static volatile sig_atomic_t stop;
-    struct stopper s = {&stop, 400};
+    struct stopper s = {&stop, 400, 0};
     struct cfg_source cs;
     struct cursor *cur = cursor_new(5 * MIN_MS, 100000);
     struct source_es *src;
@@ -752,7 +799,21 @@ static int make_certs(const char *d)
     const char *a4[] = {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                         "-nodes", "-keyout", okey, "-out", other, "-days", "2", "-subj",
                         "/CN=unrelated CA", NULL};
-    return openssl(a1) || openssl(a2) || openssl(a3) || openssl(a4) ? -1 : 0;
+    if (openssl(a1) || openssl(a2) || openssl(a3) || openssl(a4))
+        return -1;
+    /* a client certificate whose key is encrypted with the password "kpw" */
+    char ckey[128], ccsr[128], ccrt[128], cenc[128];
+    snprintf(ckey, sizeof(ckey), "%s/client.key", d);
+    snprintf(ccsr, sizeof(ccsr), "%s/client.csr", d);
+    snprintf(ccrt, sizeof(ccrt), "%s/client.pem", d);
+    snprintf(cenc, sizeof(cenc), "%s/client-enc.key", d);
+    const char *b1[] = {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", ckey, "-out", ccsr, "-subj", "/CN=ece-auditd", NULL};
+    const char *b2[] = {"x509", "-req", "-in", ccsr, "-CA", ca, "-CAkey", cakey,
+                        "-CAcreateserial", "-out", ccrt, "-days", "2", NULL};
+    const char *b3[] = {"pkcs8", "-topk8", "-in", ckey, "-out", cenc, "-v2", "aes-256-cbc",
+                        "-passout", "pass:kpw", NULL};
+    return openssl(b1) || openssl(b2) || openssl(b3) ? -1 : 0;
 }
 
 static void test_tls(void **state)
@@ -760,6 +821,9 @@ static void test_tls(void **state)
     char ca[128], other[128], crt[128], key[128];
     const char *args[] = {"--tls-cert", crt, "--tls-key", key, "--user", USER,
                           "--password", PASS, NULL};
+    static volatile sig_atomic_t stop;
+    struct stopper s = {&stop, 1500, 0};
+    pthread_t th;
     struct emu tls;
     struct cfg_source cs;
     struct cursor *cur = cursor_new(5 * MIN_MS, 100000);
@@ -793,6 +857,35 @@ static void test_tls(void **state)
     print_message("# wrong CA: %s\n", err.msg);
     assert_int_equal(err.kind, ERR_CONFIG);
     assert_non_null(strstr(err.msg, "certificate"));
+    source_es_free(src);
+    emu_stop(&tls);
+
+    /* mutual TLS: the emulator wants a client certificate signed by the CA */
+    const char *margs[] = {"--tls-cert", crt, "--tls-key", key, "--tls-client-ca", ca,
+                           "--user", USER, "--password", PASS, NULL};
+    char ccrt[128], cenc[128];
+    snprintf(ccrt, sizeof(ccrt), "%s/client.pem", G.dir);
+    snprintf(cenc, sizeof(cenc), "%s/client-enc.key", G.dir);
+    if (emu_start(&tls, "mtls", margs, ca) < 0)
+        fail_msg("mTLS emulator did not start");
+    cs.tls.ca_file = ca;
+    src = make_src(&cs, cur, &stop);
+    stop = 0;
+    /* With TLS 1.3 the server's "certificate required" alert races with our request: either
+     * it is read (ERR_CONFIG at once) or the send fails (transient, retried until stop). */
+    pthread_create(&th, NULL, stop_later, &s);
+    assert_int_equal(source_es_preflight(src, &err), -1);     /* no client certificate */
+    print_message("# no client certificate: %s\n", err.msg);
+    assert_true(err.kind == ERR_CONFIG || strcmp(err.msg, "stopping") == 0);
+    s.cancel = 1;
+    pthread_join(th, NULL);
+    source_es_free(src);
+    cs.tls.cert_file = ccrt;
+    cs.tls.key_file = cenc;
+    cs.tls.key_password.value = (char *)"kpw";
+    src = make_src(&cs, cur, NULL);
+    if (source_es_preflight(src, &err) < 0)
+        fail_msg("mTLS with client certificate: %s", err.msg);
     source_es_free(src);
     cursor_free(cur);
     emu_stop(&tls);
@@ -922,6 +1015,8 @@ int main(void)
         cmocka_unit_test(test_faults_exactly_once),
         cmocka_unit_test(test_without_pit),
         cmocka_unit_test(test_gap_detection),
+        cmocka_unit_test(test_query_filter),
+        cmocka_unit_test(test_http_body_cap),
         cmocka_unit_test(test_auth_failures),
         cmocka_unit_test(test_stop_is_prompt),
         cmocka_unit_test(test_tls),
