@@ -156,8 +156,9 @@ static int check_seen(const char *path, struct json_object *seen, struct err *er
     return 0;
 }
 
-static int load_tree(const char *path, struct json_object *root, const struct checkpoint_identity *id,
-                     struct cursor *cur, char **rules_state, struct err *err)
+static int load_tree(const char *path, struct json_object *root,
+                     const struct checkpoint_identity *id, struct cursor *cur, char **rules_state,
+                     struct err *err)
 {
     const char *bad = NULL;
     struct json_object *ver, *src, *wm, *seen, *rules = NULL;
@@ -208,6 +209,7 @@ int checkpoint_load(const char *path, const struct checkpoint_identity *id, stru
     struct strbuf sb;
     struct json_tokener *tok = NULL;
     struct json_object *root = NULL;
+    size_t end = 0;
     int rc;
 
     if (rules_state != NULL)
@@ -219,8 +221,9 @@ int checkpoint_load(const char *path, const struct checkpoint_identity *id, stru
     rc = -1;
     tok = json_tokener_new_ex(64);
     root = sb.len > 0 ? json_tokener_parse_ex(tok, sb.buf, (int)sb.len) : NULL;
-    if (root == NULL || json_tokener_get_parse_end(tok) + strspn(sb.buf + json_tokener_get_parse_end(tok),
-                                                                 " \t\r\n") != sb.len) {
+    if (root != NULL)
+        end = json_tokener_get_parse_end(tok);
+    if (root == NULL || end + strspn(sb.buf + end, " \t\r\n") != sb.len) {
         err_set(err, ERR_FATAL, "corrupt checkpoint %s: %s " RESET_HINT, path,
                 sb.len == 0 ? "empty file"
                 : root == NULL ? json_tokener_error_desc(json_tokener_get_error(tok))

@@ -392,8 +392,8 @@ int es_parse_search(const char *body, size_t len, struct es_result *res, struct 
 
 char *es_result_sort_json(const struct es_result *res, int i)
 {
-    return xstrdup(json_object_to_json_string_ext(res->sorts[i], JSON_C_TO_STRING_PLAIN |
-                                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+    return xstrdup(json_object_to_json_string_ext(
+        res->sorts[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int es_parse_info(const char *body, size_t len, char *version, size_t vsize, char *cluster,

@@ -34,7 +34,8 @@ struct source_es {
     char *index_path;         /* "/<escaped pattern>" */
     char keep_alive[32];
     struct es_stats st;
-    int page_size;            /* halved while responses exceed HTTP_BODY_MAX_BYTES */
+    int page_size;            /* this sweep's: halved when a response exceeds
+                               * HTTP_BODY_MAX_BYTES, doubled by reopen() */
 
     bool started;             /* start_at and the gap check are done */
     int64_t floor_ms;         /* no range starts before this (start_at without checkpoint) */
@@ -85,7 +86,8 @@ static int open_pit(struct source_es *src, int flags, struct err *err)
         rc = es_client_call(&src->c, "open point in time", "POST", path, flags, err);
         if (rc < 0)
             break;
-        if (es_parse_pit_open(src->c.resp.body.buf, src->c.resp.body.len, &src->pit_id, &cause) == 0)
+        if (es_parse_pit_open(src->c.resp.body.buf, src->c.resp.body.len, &src->pit_id,
+                              &cause) == 0)
             break;
         if ((rc = es_client_retry_wait(&src->c, &cause, err)) < 0)
             break;
@@ -156,8 +158,8 @@ static int fetch(struct source_es *src, struct es_result *res, struct err *err)
         struct err cause;
         err_clear(&cause);
         build_search(src, src->page_size);
-        rc = es_client_call(&src->c, "search", "POST", path, ES_CALL_SHRINK | (src->cs->use_pit ? ES_CALL_PIT : 0),
-                  err);
+        rc = es_client_call(&src->c, "search", "POST", path,
+                            ES_CALL_SHRINK | (src->cs->use_pit ? ES_CALL_PIT : 0), err);
         if (rc < 0 || rc == ES_CALL_PIT_LOST)
             break;
         if (rc == ES_CALL_TOO_BIG && src->page_size > 1) {
@@ -477,7 +479,8 @@ int source_es_preflight(struct source_es *src, struct err *err)
     src->gte_ms = 0;
     src->lt_ms = es_client_wall_ms();
     build_search(src, 0);
-    rc = es_client_call(&src->c, "search", "POST", "/_search?" PARTIAL, ES_CALL_STRICT | ES_CALL_PIT, &cause);
+    rc = es_client_call(&src->c, "search", "POST", "/_search?" PARTIAL,
+                        ES_CALL_STRICT | ES_CALL_PIT, &cause);
     if (rc < 0 && cause.kind == ERR_AUTH)
         err_set(err, ERR_AUTH, "the credentials can open a point in time on \"%s\" but not "
                 "search it: a role granting read on an alias must also grant read on the "

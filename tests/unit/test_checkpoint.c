@@ -22,8 +22,9 @@ struct fx {
     char path[128];
 };
 
-static const struct checkpoint_identity ID = {
-    "https://es.example:9243", "services-logs-*", "{\"term\": {\"method\": \"POST\"}}", "@timestamp"};
+static const struct checkpoint_identity ID = {"https://es.example:9243", "services-logs-*",
+                                              "{\"term\": {\"method\": \"POST\"}}",
+                                              "@timestamp"};
 
 static int setup(void **state)
 {

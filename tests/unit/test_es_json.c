@@ -11,8 +11,9 @@
 #include "es_json.h"
 
 #define PIT_ID "46ToAwMDaWR5BXV1aWQyKwZub2RlXzMAAAAAAAAAACoBYwADaWR4BXV1aWQx"
-#define SORT_TS "{\"@timestamp\":{\"order\":\"asc\",\"format\":\"strict_date_optional_time_nanos\"," \
-                "\"numeric_type\":\"date_nanos\"}}"
+#define SORT_TS                                                                            \
+    "{\"@timestamp\":{\"order\":\"asc\",\"format\":\"strict_date_optional_time_nanos\","         \
+    "\"numeric_type\":\"date_nanos\"}}"
 
 static void check_body(const struct es_search_req *req, const char *want)
 {
