@@ -959,8 +959,8 @@ static void test_bench(void **state)
           (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec -
                    ru0.ru_stime.tv_usec) / 1000.0;
     print_message("# bench: %d docs of ~900 bytes, page 1000: %lld ms wall = %.0f docs/s "
-                  "(emulator-bound); source CPU %.0f ms = %.0f docs/s per core; RSS before "
-                  "%ld kB, peak during sweep %ld kB\n", n, (long long)ms,
+                  "(emulator on the same host); source CPU %.0f ms = %.0f docs/s per core; "
+                  "RSS before %ld kB, peak during sweep %ld kB\n", n, (long long)ms,
                   n * 1000.0 / (double)(ms ? ms : 1), cpu, n * 1000.0 / (cpu > 0 ? cpu : 1),
                   rss0, rss_kb("VmHWM:"));
     tally_check(&t, 0, n);
