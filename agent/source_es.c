@@ -8,7 +8,13 @@
  * already committed are skipped with cursor_seen(). When the PIT is lost mid-sweep the
  * _shard_doc values are worthless, so the sweep restarts from the newest timestamp handed out
  * (range gte that ms) and skips the hits of that millisecond it already handed out (the
- * "handed" set) as well as committed ones. */
+ * "handed" set) as well as committed ones.
+ *
+ * Limits, by design: a document that becomes searchable later than lookback after the
+ * watermark passed its timestamp is never read; de-dup entries evicted by max_seen can be
+ * delivered twice. Gap detection runs once, at the first call with a checkpoint: when the
+ * oldest document left is newer than the watermark, the last delivered document is gone, so
+ * (watermark, oldest] may have been deleted unread (ILM); an emptied index is not reported. */
 #include "config.h"
 #include <inttypes.h>
 #include <stdlib.h>
