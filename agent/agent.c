@@ -447,6 +447,7 @@ static int run_tail(struct agent *ag)
     char *rules_state = NULL;
     struct err err;
     int rc = 2, r;
+    bool saved_once = false;
 
     if (cs->url == NULL) {
         log_error("agent", "no Elasticsearch source configured (source.url or source.cloud_id); "
@@ -503,6 +504,13 @@ static int run_tail(struct agent *ag)
             goto out;
         }
         if (r == 0) {
+            /* Persist the start position once even if the first sweep was empty: with
+             * start_at = now a restart must not move the start forward past events. */
+            if (!saved_once && cursor_has_watermark(cur)) {
+                if (save_checkpoint(ag, cur) < 0)
+                    break;
+                saved_once = true;
+            }
             if (ag->opts->once)
                 break;
             sleep_interruptible(ag, cs->poll_interval_ms);
@@ -521,8 +529,11 @@ static int run_tail(struct agent *ag)
         ag->st.batches++;
         if (cursor_has_watermark(cur))
             ag->st.watermark_ms = cursor_watermark(cur);
-        if (changed && save_checkpoint(ag, cur) < 0)
-            break;
+        if (changed) {
+            if (save_checkpoint(ag, cur) < 0)
+                break;
+            saved_once = true;
+        }
     }
     /* The final state is already on disk after each batch; write once more so the rule
      * state and pruning of the last sweep are kept too. */
