@@ -480,6 +480,9 @@ static int run_tail(struct agent *ag)
         log_error("source", "%s", err.msg);
         goto out;
     }
+    /* Configuration, TLS and fatal errors end the run; authentication errors are
+     * retried slowly (the credentials may be rotated), each distinct one logged once. */
+    char last[ERR_MSG_MAX] = "";
     while (source_es_preflight(src, &err) < 0) {
         if (ag->sig->stop) {
             rc = 0;
@@ -489,7 +492,11 @@ static int run_tail(struct agent *ag)
             log_error("source", "%s", err.msg);
             goto out;
         }
-        sleep_interruptible(ag, 5000);
+        if (strcmp(last, err.msg) != 0) {
+            log_error("source", "%s (retrying)", err.msg);
+            snprintf(last, sizeof(last), "%s", err.msg);
+        }
+        sleep_interruptible(ag, err.kind == ERR_AUTH ? 30000 : 5000);
     }
     while (!ag->sig->stop) {
         struct es_page page;

@@ -14,6 +14,7 @@ struct http {
     CURLM *multi;           /* owns the connection cache: keep-alive across requests */
     CURL *curl;
     struct curl_slist *headers;
+    struct curl_slist *connect_to; /* source.tls.server_name */
     char *base;             /* URL without trailing '/' */
     char *shown;            /* base without user:password@ */
     int64_t timeout_ms;
@@ -108,6 +109,45 @@ static int setup_auth(struct http *h, const struct cfg_source *cs, struct err *e
     return 0;
 }
 
+/*
+ * source.tls.server_name: the name to send as SNI and to verify in the certificate when the
+ * URL names the cluster by another name or an IP. The request URL takes that name (so curl
+ * verifies and sends it) while CONNECT_TO keeps the connection on the configured host.
+ */
+static int setup_server_name(struct http *h, const char *name, struct err *err)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *url = NULL, *connect_to;
+    int rc = -1;
+
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, h->base, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_HOST, name, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+        err_set(err, ERR_CONFIG, "source.tls.server_name: cannot apply '%s' to source.url", name);
+        goto out;
+    }
+    connect_to = xasprintf("%s:%s:%s:%s", name, port, host, port);
+    h->connect_to = curl_slist_append(NULL, connect_to);
+    free(connect_to);
+    curl_easy_setopt(h->curl, CURLOPT_CONNECT_TO, h->connect_to);
+    free(h->base);
+    h->base = xstrdup(url);
+    {
+        size_t len = strlen(h->base);
+        while (len > 0 && h->base[len - 1] == '/')
+            h->base[--len] = '\0';
+    }
+    rc = 0;
+out:
+    curl_free(host);
+    curl_free(port);
+    curl_free(url);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 struct http *http_new(const struct cfg_source *cs, volatile sig_atomic_t *stop, struct err *err)
 {
     static bool global_done;
@@ -144,7 +184,8 @@ struct http *http_new(const struct cfg_source *cs, volatile sig_atomic_t *stop, 
     h->headers = curl_slist_append(h->headers, "Content-Type: application/json");
     h->headers = curl_slist_append(h->headers, "Accept: application/json");
     h->headers = curl_slist_append(h->headers, "Expect:");
-    if (setup_auth(h, cs, err) < 0 || setup_tls(h, &cs->tls, err) < 0)
+    if (setup_auth(h, cs, err) < 0 || setup_tls(h, &cs->tls, err) < 0 ||
+        (cs->tls.server_name != NULL && setup_server_name(h, cs->tls.server_name, err) < 0))
         goto fail;
     rc |= curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
     rc |= curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
@@ -177,6 +218,7 @@ void http_free(struct http *h)
     for (struct curl_slist *l = h->headers; l != NULL; l = l->next)
         explicit_bzero(l->data, strlen(l->data));
     curl_slist_free_all(h->headers);
+    curl_slist_free_all(h->connect_to);
     free(h->base);
     free(h->shown);
     free(h);
