@@ -529,6 +529,11 @@ static int run_tail(struct agent *ag)
             break;
         }
         bool changed = page.n > 0 || page.gap;
+        struct es_stats es;
+        source_es_get_stats(src, &es);
+        ag->st.es_requests = es.requests;
+        ag->st.es_retries = es.retries;
+        ag->st.es_latency_ms = es.last_latency_ms;
         for (int i = 0; i < page.n; i++)
             cursor_commit(cur, page.hits[i].index, page.hits[i].id, page.hits[i].ts_ms);
         cursor_prune(cur);

@@ -67,6 +67,11 @@ static void render(struct strbuf *sb, const struct agent_stats *st, const struct
     counter(sb, "batches_acked_total", "Batches acknowledged by every output.", st->batches);
     counter(sb, "checkpoint_writes_total", "Checkpoint files written.", st->checkpoints);
     counter(sb, "checkpoint_errors_total", "Failed checkpoint writes.", st->checkpoint_errors);
+    counter(sb, "es_requests_total", "Elasticsearch requests.", st->es_requests);
+    counter(sb, "es_retries_total", "Elasticsearch requests retried.", st->es_retries);
+    strbuf_addf(sb, "# HELP ece_auditd_es_request_latency_seconds Latency of the last Elasticsearch request.\n"
+                "# TYPE ece_auditd_es_request_latency_seconds gauge\nece_auditd_es_request_latency_seconds %.4f\n",
+                st->es_latency_ms / 1000.0);
     clock_gettime(CLOCK_REALTIME, &now);
     if (st->watermark_ms > 0) {
         double lag = (double)((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - st->watermark_ms) / 1000.0;

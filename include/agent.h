@@ -20,6 +20,9 @@ struct agent_stats {
     uint64_t checkpoints;   /* checkpoint files written */
     uint64_t checkpoint_errors;
     int64_t watermark_ms;   /* event time of the newest committed hit */
+    uint64_t es_requests;   /* Elasticsearch requests made */
+    uint64_t es_retries;    /* Elasticsearch requests retried */
+    double es_latency_ms;   /* latency of the last Elasticsearch request */
 };
 
 /* Flags set by signal handlers (main.c) and polled by the loop. */
