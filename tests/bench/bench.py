@@ -105,6 +105,12 @@ def main():
         w, c, r = run([agent, "--replay", "-", "--stdout", "rfc5424-cef"], stdin=f)
     rows.append(("ece-auditd replay -> 5424+CEF", n / w, c * 1e6 / n, r))
     agent_rate = n / w
+    agent_cpu = c
+    with open(inp) as f:
+        w, c, r = run([agent, "-c", os.path.join(TOP, "tests/data/rules/rules.conf"), "--replay", "-",
+                       "--stdout", "rfc5424-cef"], stdin=f)
+    rows.append(("  same + the 9 default rules", n / w, c * 1e6 / n, r))
+    rules_cpu_overhead = (c - agent_cpu) / agent_cpu
     if os.path.exists(floor):
         w, c, r = run([floor, inp])
         rows.append(("json-c parse-only floor", n / w, c * 1e6 / n, r))
@@ -128,6 +134,7 @@ def main():
     print("%-48s %12s %14s %10s" % ("what", "events/s", "CPU s per 1M", "peak MiB"))
     for name, rate, cpu, rss in rows:
         print("%-48s %12.0f %14.2f %10.1f" % (name, rate, cpu, rss))
+    print("rules: CPU overhead %+.1f%%" % (100 * rules_cpu_overhead))
     if floor_rate:
         print("agent / json-c floor: %.2f" % (agent_rate / floor_rate))
     if rs_rate:
