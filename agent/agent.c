@@ -3,6 +3,7 @@
  * of it, so a crash re-sends at most the batch in flight and never loses one.
  * Concurrency: one thread of ours; librdkafka threads reach us only through poll(). */
 #include "config.h"
+#include "clock.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,20 +43,6 @@ struct agent {
     struct agent_stats st;
     struct metrics *metrics;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_ack(void *ctx, struct output *out, uint64_t token)
 {
@@ -118,8 +105,8 @@ static int wait_acks(struct agent *ag)
 
     while (ag->pending > 0) {
         if (ag->sig->stop && deadline < 0)
-            deadline = mono_ms() + ag->cfg->drain_timeout_ms;
-        if (deadline >= 0 && mono_ms() > deadline) {
+            deadline = clock_mono_ms() + ag->cfg->drain_timeout_ms;
+        if (deadline >= 0 && clock_mono_ms() > deadline) {
             log_warn("agent", "drain timeout: batch not acknowledged, not committed pending=%llu",
                      (unsigned long long)ag->pending);
             return -1;
@@ -176,8 +163,8 @@ static int submit_event(struct agent *ag, const struct audit_event *ev)
             }
             if (ag->sig->stop) {
                 if (deadline < 0)
-                    deadline = mono_ms() + ag->cfg->drain_timeout_ms;
-                else if (mono_ms() > deadline)
+                    deadline = clock_mono_ms() + ag->cfg->drain_timeout_ms;
+                else if (clock_mono_ms() > deadline)
                     return -1;
             }
             poll_outputs(ag, 20);
@@ -253,7 +240,7 @@ static int forward_malformed(struct agent *ag, const char *raw, size_t len, cons
     ev->name = "Malformed ECE audit document";
     ev->severity = 3;
     ev->shape = SHAPE_AGENT;
-    ev->ts_ms = now_ms();
+    ev->ts_ms = clock_wall_ms();
     ev_set(ev, &ev->dedup_key, where);
     ev_set(ev, &ev->reason, err->msg);
     if (raw)
@@ -276,7 +263,7 @@ static int emit_gap(struct agent *ag, int64_t from_ms, int64_t to_ms)
     ev->name = "Audit data gap detected";
     ev->severity = 9;
     ev->shape = SHAPE_AGENT;
-    ev->ts_ms = now_ms();
+    ev->ts_ms = clock_wall_ms();
     ev_setf(ev, &ev->dedup_key, "gap:%lld:%lld", (long long)from_ms, (long long)to_ms);
     ev_setf(ev, &ev->message, "audit documents between %s and %s were deleted before they "
             "could be forwarded", a, b);
@@ -354,8 +341,8 @@ static int run_replay(struct agent *ag)
 
 static void sleep_interruptible(struct agent *ag, int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (!ag->sig->stop && mono_ms() < end) {
+    int64_t end = clock_mono_ms() + ms;
+    while (!ag->sig->stop && clock_mono_ms() < end) {
         poll_outputs(ag, 100);
         housekeeping(ag);
     }

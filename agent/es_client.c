@@ -2,6 +2,7 @@
  * state-change logging, error descriptions). Knows nothing of sweeps, PIT ids or the cursor.
  * Concurrency: the agent thread only; *stop is set by a signal handler. */
 #include "config.h"
+#include "clock.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +12,9 @@
 #include "es_json.h"
 #include "log.h"
 
-int64_t es_client_mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t es_client_wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t mono_clock(void *ctx)
 {
-    return es_client_mono_ms();
+    return clock_mono_ms();
 }
 
 static uint64_t xorshift(void *ctx)
@@ -50,10 +35,10 @@ bool es_client_stopping(const struct es_client *c)
 /* Sleep @p ms in slices of at most ES_STOP_POLL_MS; -1 when *stop became set. */
 static int nap(struct es_client *c, int64_t ms, struct err *err)
 {
-    int64_t end = es_client_mono_ms() + ms;
+    int64_t end = clock_mono_ms() + ms;
 
     for (;;) {
-        int64_t left = end - es_client_mono_ms();
+        int64_t left = end - clock_mono_ms();
         struct timespec ts;
         if (es_client_stopping(c))
             return err_set(err, ERR_TRANSIENT, "stopping");
@@ -96,7 +81,7 @@ void es_client_recovered(struct es_client *c)
 {
     if (c->failing)
         log_info("source", "elasticsearch recovered url=%s retries=%" PRIu64 " after_ms=%" PRId64,
-                 http_url(c->http), c->fail_retries, es_client_mono_ms() - c->fail_since_ms);
+                 http_url(c->http), c->fail_retries, clock_mono_ms() - c->fail_since_ms);
     c->failing = false;
     c->fail_retries = 0;
     backoff_reset(&c->bo);
@@ -117,7 +102,7 @@ int es_client_retry_wait(struct es_client *c, const struct err *cause, struct er
             log_warn("source", "elasticsearch request failed, retrying with backoff: %s",
                      cause->msg);
         if (!c->failing)
-            c->fail_since_ms = es_client_mono_ms();
+            c->fail_since_ms = clock_mono_ms();
         c->failing = true;
         c->fail_kind = cause->kind;
     }
@@ -174,7 +159,7 @@ int es_client_init(struct es_client *c, const struct cfg_source *cs,
     c->stop = stop;
     http_resp_init(&c->resp);
     strbuf_init(&c->body, 0);
-    c->rng = (uint64_t)es_client_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)c;
+    c->rng = (uint64_t)clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)c;
     if (c->rng == 0)
         c->rng = 1;
     backoff_init(&c->bo, ES_RETRY_BASE_MS, ES_RETRY_CAP_MS, xorshift, &c->rng, mono_clock, NULL);

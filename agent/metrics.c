@@ -1,6 +1,7 @@
 /* metrics.c - Prometheus textfile export of the agent's counters (temp + rename).
  * Knows nothing of how the counters are produced. */
 #include "config.h"
+#include "clock.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,13 +20,6 @@ struct metrics {
     int64_t last_ms;
     bool failing;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct metrics *metrics_new(const char *path, int64_t interval_ms)
 {
@@ -53,8 +47,6 @@ static void counter(struct strbuf *sb, const char *name, const char *help, uint6
 static void render(struct strbuf *sb, const struct agent_stats *st, const struct output *outs,
                    int nouts, const struct rules *rules)
 {
-    struct timespec now;
-
     counter(sb, "documents_read_total", "Audit documents read.", st->read);
     counter(sb, "events_total", "Request events normalized.", st->events);
     counter(sb, "events_forwarded_total", "Events handed to every output.", st->forwarded);
@@ -72,9 +64,8 @@ static void render(struct strbuf *sb, const struct agent_stats *st, const struct
     strbuf_addf(sb, "# HELP ece_auditd_es_request_latency_seconds Latency of the last Elasticsearch request.\n"
                 "# TYPE ece_auditd_es_request_latency_seconds gauge\nece_auditd_es_request_latency_seconds %.4f\n",
                 st->es_latency_ms / 1000.0);
-    clock_gettime(CLOCK_REALTIME, &now);
     if (st->watermark_ms > 0) {
-        double lag = (double)((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - st->watermark_ms) / 1000.0;
+        double lag = (double)(clock_wall_ms() - st->watermark_ms) / 1000.0;
         strbuf_addf(sb, "# HELP ece_auditd_checkpoint_lag_seconds Now minus the checkpoint watermark.\n"
                     "# TYPE ece_auditd_checkpoint_lag_seconds gauge\nece_auditd_checkpoint_lag_seconds %.3f\n",
                     lag);
@@ -107,7 +98,7 @@ void metrics_tick(struct metrics *m, const struct agent_stats *st, const struct 
     struct strbuf sb;
     char tmp[4096];
     int fd;
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
 
     if (!force && now - m->last_ms < m->interval_ms)
         return;

@@ -5,6 +5,7 @@
  * delivery reports, errors and log lines (log.queue=true) through rd_kafka_poll()/rd_kafka_flush(),
  * so every callback below runs inside our poll() or close(). */
 #include "config.h"
+#include "clock.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,14 +57,6 @@ struct kafka {
     rd_kafka_resp_err_t last_err; /* repeat suppression for error lines */
     int64_t last_err_ms;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Property names whose values must never reach a log line or an error message. */
 static bool prop_is_secret(const struct cfg_prop *p)
@@ -142,7 +135,7 @@ static void set_connected(struct kafka *k, int up, const char *why)
 /* True when this error line should be printed (not an identical repeat within KAFKA_REPEAT_MS). */
 static bool should_log(struct kafka *k, rd_kafka_resp_err_t e)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
 
     if (e == k->last_err && now - k->last_err_ms < KAFKA_REPEAT_MS)
         return false;
@@ -190,7 +183,7 @@ static void requeue(struct kafka *k, const rd_kafka_message_t *m, struct kmsg *k
     }
     if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
         r->hdrs = rd_kafka_headers_copy(hdrs);
-    r->not_before_ms = now_ms() + retry_backoff_ms(km->attempts);
+    r->not_before_ms = clock_mono_ms() + retry_backoff_ms(km->attempts);
     if (k->retry_tail)
         k->retry_tail->next = r;
     else
@@ -360,7 +353,7 @@ static rd_kafka_resp_err_t produce(struct kafka *k, const void *value, size_t le
 /* Produce failed messages again, oldest first, once their backoff has passed. */
 static void produce_retries(struct kafka *k)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     struct retry *r;
     rd_kafka_resp_err_t e;
 
@@ -443,7 +436,7 @@ static int kafka_poll(struct output *out, int timeout_ms)
     }
     produce_retries(k);
     if (k->retry_head && wait > 0) {
-        int64_t until = k->retry_head->not_before_ms - now_ms();
+        int64_t until = k->retry_head->not_before_ms - clock_mono_ms();
         if (until < wait)
             wait = until > 0 ? (int)until : 0;
     }

@@ -16,6 +16,7 @@
  * oldest document left is newer than the watermark, the last delivered document is gone, so
  * (watermark, oldest] may have been deleted unread (ILM); an emptied index is not reported. */
 #include "config.h"
+#include "clock.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,7 +251,7 @@ static int start(struct source_es *src, struct es_page *page, struct err *err)
             return -1;
     } else {
         switch (src->cs->start_at) {
-        case START_NOW: src->floor_ms = es_client_wall_ms(); break;
+        case START_NOW: src->floor_ms = clock_wall_ms(); break;
         case START_TIME: src->floor_ms = src->cs->start_time_ms; break;
         case START_BEGINNING: src->floor_ms = 0; break;
         }
@@ -275,7 +276,7 @@ static int begin_sweep(struct source_es *src, struct err *err)
 {
     int64_t start = cursor_range_start(src->cur);
 
-    src->lt_ms = es_client_wall_ms() - src->cs->settle_delay_ms;
+    src->lt_ms = clock_wall_ms() - src->cs->settle_delay_ms;
     src->gte_ms = start > src->floor_ms ? start : src->floor_ms;
     if (src->gte_ms >= src->lt_ms) {
         src->st.sweeps++;
@@ -472,7 +473,7 @@ int source_es_preflight(struct source_es *src, struct err *err)
     if (!src->cs->use_pit) {
         char *path = xasprintf("%s/_search?" PARTIAL, src->index_path);
         src->gte_ms = 0;
-        src->lt_ms = es_client_wall_ms();
+        src->lt_ms = clock_wall_ms();
         build_search(src, 0);
         rc = es_client_call(&src->c, "search", "POST", path, ES_CALL_STRICT, err);
         free(path);
@@ -483,7 +484,7 @@ int source_es_preflight(struct source_es *src, struct err *err)
     /* A PIT on an alias can open and then refuse the search when the role grants read on
      * the alias only, not on its concrete indices or data streams (es-api §3.1). */
     src->gte_ms = 0;
-    src->lt_ms = es_client_wall_ms();
+    src->lt_ms = clock_wall_ms();
     build_search(src, 0);
     rc = es_client_call(&src->c, "search", "POST", "/_search?" PARTIAL,
                         ES_CALL_STRICT | ES_CALL_PIT, &cause);

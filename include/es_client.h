@@ -62,8 +62,5 @@ void es_client_recovered(struct es_client *c);
 
 bool es_client_stopping(const struct es_client *c);
 
-/** @brief Milliseconds of CLOCK_REALTIME (event time) and CLOCK_MONOTONIC. */
-int64_t es_client_wall_ms(void);
-int64_t es_client_mono_ms(void);
 
 #endif
