@@ -447,6 +447,7 @@ static int run_tail(struct agent *ag)
     char *rules_state = NULL;
     struct err err;
     int rc = 2, r;
+    bool saved_once = false;
 
     if (cs->url == NULL) {
         log_error("agent", "no Elasticsearch source configured (source.url or source.cloud_id); "
@@ -479,6 +480,9 @@ static int run_tail(struct agent *ag)
         log_error("source", "%s", err.msg);
         goto out;
     }
+    /* Configuration, TLS and fatal errors end the run; authentication errors are
+     * retried slowly (the credentials may be rotated), each distinct one logged once. */
+    char last[ERR_MSG_MAX] = "";
     while (source_es_preflight(src, &err) < 0) {
         if (ag->sig->stop) {
             rc = 0;
@@ -488,7 +492,11 @@ static int run_tail(struct agent *ag)
             log_error("source", "%s", err.msg);
             goto out;
         }
-        sleep_interruptible(ag, 5000);
+        if (strcmp(last, err.msg) != 0) {
+            log_error("source", "%s (retrying)", err.msg);
+            snprintf(last, sizeof(last), "%s", err.msg);
+        }
+        sleep_interruptible(ag, err.kind == ERR_AUTH ? 30000 : 5000);
     }
     while (!ag->sig->stop) {
         struct es_page page;
@@ -503,6 +511,13 @@ static int run_tail(struct agent *ag)
             goto out;
         }
         if (r == 0) {
+            /* Persist the start position once even if the first sweep was empty: with
+             * start_at = now a restart must not move the start forward past events. */
+            if (!saved_once && cursor_has_watermark(cur)) {
+                if (save_checkpoint(ag, cur) < 0)
+                    break;
+                saved_once = true;
+            }
             if (ag->opts->once)
                 break;
             sleep_interruptible(ag, cs->poll_interval_ms);
@@ -521,8 +536,11 @@ static int run_tail(struct agent *ag)
         ag->st.batches++;
         if (cursor_has_watermark(cur))
             ag->st.watermark_ms = cursor_watermark(cur);
-        if (changed && save_checkpoint(ag, cur) < 0)
-            break;
+        if (changed) {
+            if (save_checkpoint(ag, cur) < 0)
+                break;
+            saved_once = true;
+        }
     }
     /* The final state is already on disk after each batch; write once more so the rule
      * state and pruning of the last sweep are kept too. */

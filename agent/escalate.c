@@ -3,6 +3,7 @@
  * version cache, and the outcome/severity modifiers. Knows nothing of document shapes. */
 #include "config.h"
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +27,7 @@ struct vc_ent {
 };
 
 struct norm_ctx {
+    struct json_tokener *tk; /* made on first use */
     uint32_t head; /* next slot to fill; the oldest entry once full */
     int32_t bucket[VC_BUCKETS];
     struct vc_ent ent[VC_SLOTS];
@@ -41,7 +43,46 @@ struct norm_ctx *norm_ctx_new(void)
 
 void norm_ctx_free(struct norm_ctx *nc)
 {
+    if (nc && nc->tk)
+        json_tokener_free(nc->tk);
     free(nc);
+}
+
+static pthread_key_t tk_key;
+static pthread_once_t tk_once = PTHREAD_ONCE_INIT;
+static __thread struct json_tokener *tk_thread;
+
+static void tk_free(void *tk)
+{
+    json_tokener_free(tk);
+}
+
+static void tk_key_make(void)
+{
+    if (pthread_key_create(&tk_key, tk_free) != 0)
+        abort();
+}
+
+static struct json_tokener *tk_new(void)
+{
+    struct json_tokener *tk = json_tokener_new_ex(NORM_DEPTH_MAX);
+
+    if (tk == NULL)
+        abort(); /* out of memory, like xmalloc */
+    json_tokener_set_flags(tk, JSON_TOKENER_STRICT);
+    return tk;
+}
+
+struct json_tokener *norm_tokener(struct norm_ctx *nc)
+{
+    if (nc != NULL)
+        return nc->tk ? nc->tk : (nc->tk = tk_new());
+    if (tk_thread == NULL) {
+        pthread_once(&tk_once, tk_key_make);
+        tk_thread = tk_new();
+        pthread_setspecific(tk_key, tk_thread); /* freed when the thread ends */
+    }
+    return tk_thread;
 }
 
 static uint32_t fnv1a(const char *s, size_t n)
@@ -89,88 +130,73 @@ static void vc_store(struct norm_ctx *nc, const char *id, size_t n, const char *
 
 /* ---- payloads ---- */
 
-void payload_load(struct payload *pl, struct jn node)
+void payload_load(struct payload *pl, struct json_object *node, struct json_tokener *tk)
 {
-    size_t len;
+    size_t len, i = 0, end;
     const char *s;
-    char *buf;
+    struct json_object *o;
 
-    pl->tried = true;
-    if (jn_type(node) == JT_OBJ) {
+    if (jv_is_obj(node)) {
         pl->root = node;
         return;
     }
-    if ((s = jn_str(node, &len)) == NULL || len > NORM_PAYLOAD_MAX)
+    if ((s = jv_str(node, &len)) == NULL || len > NORM_PAYLOAD_MAX)
         return; /* absent, masked "-", or too big to look into */
-    size_t i = 0;
     while (i < len && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
         i++;
     if (i >= len || s[i] != '{')
         return; /* "-", "\"-\"" (masked API console body), or not an object */
-    buf = len < sizeof(pl->small) ? pl->small : (pl->heap = xmalloc(len + 1));
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    switch (jscan_parse(&pl->doc, buf, len, pl->tok, sizeof(pl->tok) / sizeof(pl->tok[0]))) {
-    case JSCAN_OK:
-        pl->root = jn_root(&pl->doc);
-        break;
-    case JSCAN_FULL: {
-        struct json_tokener *tk = json_tokener_new();
-        pl->owned = json_tokener_parse_ex(tk, s, (int)len);
-        json_tokener_free(tk);
-        if (json_object_is_type(pl->owned, json_type_object))
-            pl->root = jn_jc(pl->owned);
-        break;
-    }
-    default:
-        break;
-    }
+    json_tokener_reset(tk);
+    o = json_tokener_parse_ex(tk, s + i, (int)(len - i));
+    end = i + json_tokener_get_parse_end(tk);
+    while (end < len && (s[end] == ' ' || s[end] == '\n' || s[end] == '\r' || s[end] == '\t'))
+        end++;
+    if (o != NULL && end == len && jv_is_obj(o))
+        pl->root = pl->owned = o;
+    else
+        json_object_put(o);
 }
 
 void payload_release(struct payload *pl)
 {
-    if (pl->owned)
-        json_object_put(pl->owned);
-    free(pl->heap);
-    pl->owned = NULL;
-    pl->heap = NULL;
+    json_object_put(pl->owned);
+    pl->owned = pl->root = NULL;
 }
 
-struct jn payload_get(struct jn obj, const char *dotted)
+struct json_object *payload_get(struct json_object *obj, const char *dotted)
 {
     const char *p = dotted;
 
-    while (jn_ok(obj)) {
+    while (obj != NULL) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (redact_key_is_sensitive(p, n))
-            return jn_none(); /* secrets are never read, so never copied */
-        obj = jn_get(obj, p, n);
+            return NULL; /* secrets are never read, so never copied */
+        obj = dot ? jv_getn(obj, p, n) : jv_get(obj, p);
         if (!dot)
             return obj;
         p = dot + 1;
     }
-    return jn_none();
+    return NULL;
 }
 
-static bool str_is(struct jn n, const char *lit)
+static bool str_is(struct json_object *n, const char *lit)
 {
     size_t len;
-    const char *s = jn_str(n, &len);
+    const char *s = jv_str(n, &len);
     return s && len == strlen(lit) && memcmp(s, lit, len) == 0;
 }
 
-static bool roles_have(struct jn roles, const char *role)
+static bool roles_have(struct json_object *roles, const char *role)
 {
     struct jit it;
     const char *k;
-    size_t kl;
-    struct jn v;
+    struct json_object *v;
 
     if (str_is(roles, role))
         return true;
     jit_init(&it, roles);
-    while (jit_next(&it, &k, &kl, &v)) {
+    while (jit_next(&it, &k, &v)) {
         if (str_is(v, role))
             return true;
     }
@@ -212,22 +238,22 @@ static void raise_to(struct audit_event *ev, int sev, const char *reason)
 
 /* The stack version of a deployment plan: resources.<kind>[].plan.<kind>.version,
  * Elasticsearch's when present. */
-static bool plan_version(struct jn root, char out[VC_VER_MAX])
+static bool plan_version(struct json_object *root, char out[VC_VER_MAX])
 {
     struct jit kinds, elems;
     const char *k, *s, *ek;
-    size_t kl, n, ekl;
-    struct jn arr, el;
+    size_t n;
+    struct json_object *arr, *el;
     bool found = false;
 
     jit_init(&kinds, payload_get(root, "resources"));
-    while (jit_next(&kinds, &k, &kl, &arr)) {
+    while (jit_next(&kinds, &k, &arr)) {
         jit_init(&elems, arr);
-        while (k && jit_next(&elems, &ek, &ekl, &el)) {
-            s = jn_str(jn_get(jn_get(jn_get(el, "plan", 4), k, kl), "version", 7), &n);
+        while (k && jit_next(&elems, &ek, &el)) {
+            s = jv_str(jv_get(jv_get(jv_get(el, "plan"), k), "version"), &n);
             if (s == NULL || n == 0 || n >= VC_VER_MAX || strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-_") != n)
                 continue;
-            if (!found || (kl == 13 && memcmp(k, "elasticsearch", 13) == 0)) {
+            if (!found || strcmp(k, "elasticsearch") == 0) {
                 memcpy(out, s, n + 1);
                 found = true;
             }
@@ -236,7 +262,7 @@ static bool plan_version(struct jn root, char out[VC_VER_MAX])
     return found;
 }
 
-static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struct jn root)
+static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struct json_object *root)
 {
     char ver[VC_VER_MAX];
     const char *id = ev->deployment_id;
@@ -259,16 +285,15 @@ static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struc
         vc_store(nc, id, n, ver, h); /* a refused plan leaves the version as it was */
 }
 
-static void traffic_rules(struct audit_event *ev, struct jn root)
+static void traffic_rules(struct audit_event *ev, struct json_object *root)
 {
     struct jit it;
     const char *k;
-    size_t kl;
-    struct jn rule;
+    struct json_object *rule;
 
     jit_init(&it, payload_get(root, "rules"));
-    while (jit_next(&it, &k, &kl, &rule)) {
-        struct jn src = jn_get(rule, "source", 6);
+    while (jit_next(&it, &k, &rule)) {
+        struct json_object *src = jv_get(rule, "source");
         if (str_is(src, "0.0.0.0/0") || str_is(src, "::/0")) {
             raise_to(ev, 8, "traffic filter rule allows any source");
             return;
@@ -279,37 +304,37 @@ static void traffic_rules(struct audit_event *ev, struct jn root)
 void escalate(struct norm_ctx *nc, struct audit_event *ev, const struct ep_match *m,
               struct payload *pl, const char *q, size_t ql)
 {
-    struct jn root = pl->root, sec;
+    struct json_object *root = pl->root, *sec;
     bool b;
     size_t n;
     const char *s;
 
     switch (m->esc) {
     case ESC_USER_CREATE:
-        if (!ev->target_user && (s = jn_str(payload_get(root, "user_name"), &n)) != NULL)
+        if (!ev->target_user && (s = jv_str(payload_get(root, "user_name"), &n)) != NULL)
             ev_setn(ev, &ev->target_user, s, n);
         if (roles_have(payload_get(root, "security.roles"), "ece_platform_admin"))
             raise_to(ev, 9, "role ece_platform_admin granted");
         break;
     case ESC_USER_UPDATE:
         sec = payload_get(root, "security");
-        if (jn_ok(jn_get(sec, "roles", 5)))
-            raise_to(ev, 8, roles_have(jn_get(sec, "roles", 5), "ece_platform_admin")
+        if (jv_get(sec, "roles"))
+            raise_to(ev, 8, roles_have(jv_get(sec, "roles"), "ece_platform_admin")
                                 ? "role ece_platform_admin granted" : "platform roles changed");
-        if (jn_ok(jn_get(sec, "password", 8))) /* only its presence: the value is never read */
+        if (jv_get(sec, "password")) /* only its presence: the value is never read */
             raise_to(ev, 8, "password set for another user");
-        if (jn_ok(jn_get(sec, "enabled", 7)))
+        if (jv_get(sec, "enabled"))
             raise_to(ev, 8, "account enabled flag changed");
         break;
     case ESC_DEPLOY_CREATE:
-        if ((s = jn_str(payload_get(root, "name"), &n)) != NULL ||
-            (s = jn_str(payload_get(root, "cluster_name"), &n)) != NULL)
+        if ((s = jv_str(payload_get(root, "name"), &n)) != NULL ||
+            (s = jv_str(payload_get(root, "cluster_name"), &n)) != NULL)
             ev_setn(ev, &ev->deployment_name, s, n);
-        if (jn_bool(payload_get(root, "metadata.system_owned"), &b) && b)
+        if (jv_bool(payload_get(root, "metadata.system_owned"), &b) && b)
             raise_to(ev, 7, "system-owned deployment created");
         break;
     case ESC_DEPLOY_UPDATE:
-        if ((s = jn_str(payload_get(root, "name"), &n)) != NULL)
+        if ((s = jv_str(payload_get(root, "name"), &n)) != NULL)
             ev_setn(ev, &ev->deployment_name, s, n);
         deployment_update(nc, ev, root);
         break;
@@ -322,7 +347,7 @@ void escalate(struct norm_ctx *nc, struct audit_event *ev, const struct ep_match
         break;
     case ESC_VACATE:
         if (query_flag(q, ql, "allocator_down", true) == 1 ||
-            (jn_bool(payload_get(root, "allocator_down"), &b) && b)) {
+            (jv_bool(payload_get(root, "allocator_down"), &b) && b)) {
             if ((s = ep_var(m, "allocator_id", &n)) != NULL && !ev->reason)
                 ev_setf(ev, &ev->reason, "allocator %.*s marked down (allocator_down=true)", (int)(n > 256 ? 256 : n), s);
             raise_to(ev, 7, "allocator marked down (allocator_down=true)");

@@ -2,6 +2,7 @@
  * Knows nothing of document shapes or output formats. */
 #include "config.h"
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,23 @@ int ev_setn(struct audit_event *ev, const char **field, const char *s, size_t le
     dst = ev->arena + ev->arena_len;
     o = 0;
     while (i < len) {
+        /* fast path: a run of ASCII bytes other than NUL is copied as it is, 8 bytes a test */
+        size_t j = i, lim = i + (len - i < room - o ? len - i : room - o);
+        while (j + 8 <= lim) {
+            uint64_t w;
+            memcpy(&w, p + j, 8);
+            if (((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL)
+                break; /* a byte >= 0x80 or a NUL in this word */
+            j += 8;
+        }
+        while (j < lim && (unsigned char)(p[j] - 1) < 0x7F)
+            j++;
+        if (j > i) {
+            memcpy(dst + o, p + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
         size_t k = utf8_seq(p + i, len - i);
         if (k == 0) {
             if (o + 3 > room)

@@ -74,29 +74,26 @@ static void header_one(struct hdrs *h, const char *name, size_t nl, const char *
 }
 
 /* headers: [{name,value}], ["Name: value"], or {"Name": "value"}. Only four names are read. */
-void parse_headers(struct hdrs *h, struct jn headers)
+void parse_headers(struct hdrs *h, struct json_object *headers)
 {
     struct jit it;
     const char *k, *s, *v;
-    size_t kl, sl, vl, nl;
-    struct jn e;
-    enum jtype t = jn_type(headers);
+    size_t sl, vl, nl;
+    struct json_object *e;
 
     memset(h, 0, sizeof(*h));
-    if (t != JT_ARR && t != JT_OBJ)
-        return;
     jit_init(&it, headers);
-    while (jit_next(&it, &k, &kl, &e)) {
+    while (jit_next(&it, &k, &e)) {
         vl = 0;
         if (k != NULL) {
-            v = jn_str(e, &vl);
-            header_one(h, k, kl, v, vl);
-        } else if (jn_type(e) == JT_OBJ) {
-            if ((s = jn_str(jn_get(e, "name", 4), &sl)) != NULL) {
-                v = jn_str(jn_get(e, "value", 5), &vl);
+            v = jv_str(e, &vl);
+            header_one(h, k, strlen(k), v, vl);
+        } else if (jv_is_obj(e)) {
+            if ((s = jv_str(jv_get(e, "name"), &sl)) != NULL) {
+                v = jv_str(jv_get(e, "value"), &vl);
                 header_one(h, s, sl, v, vl);
             }
-        } else if ((s = jn_str(e, &sl)) != NULL) {
+        } else if ((s = jv_str(e, &sl)) != NULL) {
             const char *c = memchr(s, ':', sl);
             if (c == NULL)
                 continue;

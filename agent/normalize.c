@@ -9,7 +9,6 @@
 #include <strings.h>
 #include "norm_internal.h"
 #include "redact.h"
-#include "xalloc.h"
 
 #define LINE_MAX_BYTES (16u << 20)
 #define REQUEST_LOGGER "no.found.adminconsole.http.requests"
@@ -91,48 +90,47 @@ static int key_find(const char *k, size_t n)
 }
 
 struct doc {
-    struct jn root;
-    struct jn f[F__N];
+    struct json_object *root;
+    struct json_object *f[F__N];
     bool other_dotted; /* a dotted key we do not know: resolve ECS names the slow way */
 };
 
-static void gather(struct doc *d, struct jn root)
+/* One pass over the members (null ones are skipped by jit_next: null is absent). */
+static void gather(struct doc *d, struct json_object *root)
 {
     struct jit it;
     const char *k;
-    size_t kl;
-    struct jn v;
+    struct json_object *v;
 
     memset(d, 0, sizeof(*d));
     d->root = root;
     jit_init(&it, root);
-    while (jit_next(&it, &k, &kl, &v)) {
+    while (jit_next(&it, &k, &v)) {
+        size_t kl = strlen(k);
         int id = key_find(k, kl);
-        if (id >= 0) {
-            if (jn_type(v) != JT_NULL) /* null is absent, as json-c reports it */
-                d->f[id] = v;
-        }
+        if (id >= 0)
+            d->f[id] = v;
         else if (memchr(k, '.', kl))
             d->other_dotted = true;
     }
 }
 
 /* ECS field: literal dotted key, nested under its root, or any mix. */
-static struct jn ecs(const struct doc *d, enum fid lit, enum fid root, const char *rest, const char *full)
+static struct json_object *ecs(const struct doc *d, enum fid lit, enum fid root, const char *rest, const char *full)
 {
-    struct jn v = d->f[lit];
+    struct json_object *v = d->f[lit];
 
-    if (jn_ok(v))
+    if (v != NULL)
         return v;
-    if (jn_type(d->f[root]) == JT_OBJ && jn_ok(v = jn_path(d->f[root], rest)))
+    if (d->f[root] != NULL && (v = jv_path(d->f[root], rest)) != NULL)
         return v;
-    return d->other_dotted ? jn_path(d->root, full) : jn_none();
+    return d->other_dotted ? jv_path(d->root, full) : NULL;
 }
 
 /* A string value; NULL for absent, non-strings and the sentinels "unknown", "-", "". */
-static const char *sval(struct jn n, size_t *len)
+static const char *sval(struct json_object *n, size_t *len)
 {
-    const char *s = jn_str(n, len);
+    const char *s = jv_str(n, len);
 
     if (s == NULL || *len == 0 || (*len == 1 && s[0] == '-') ||
         (*len == 7 && memcmp(s, "unknown", 7) == 0))
@@ -140,7 +138,7 @@ static const char *sval(struct jn n, size_t *len)
     return s;
 }
 
-static bool set_str(struct audit_event *ev, const char **field, struct jn n)
+static bool set_str(struct audit_event *ev, const char **field, struct json_object *n)
 {
     size_t len;
     const char *s = sval(n, &len);
@@ -244,24 +242,25 @@ static int set_method(struct audit_event *ev, const char *s, size_t n)
     return ev_setn(ev, &ev->method, m, n);
 }
 
-static bool parse_ts(struct jn n, int64_t *ms)
+static bool parse_ts(struct json_object *n, int64_t *ms)
 {
     size_t len;
-    const char *s = jn_str(n, &len);
+    const char *s = jv_str(n, &len);
 
-    if (s == NULL)
-        return jn_type(n) == JT_NUM && jn_i64(n, ms); /* epoch_millis */
+    if (s == NULL) /* epoch_millis */
+        return n != NULL && (json_object_is_type(n, json_type_int) || json_object_is_type(n, json_type_double)) &&
+               jv_i64(n, ms);
     if (strlen(s) != len)
         return false; /* embedded NUL */
     if (ev_parse_time(s, ms) == 0)
         return true;
-    return len >= 10 && len <= 16 && jn_i64(n, ms); /* "1794009600000" */
+    return len >= 10 && len <= 16 && jv_i64(n, ms); /* "1794009600000" */
 }
 
 static void id_for_msg(const struct doc *hit, char out[80])
 {
     size_t len, i;
-    const char *s = jn_str(hit ? hit->f[F_ID] : jn_none(), &len);
+    const char *s = jv_str(hit ? hit->f[F_ID] : NULL, &len);
 
     out[0] = '\0';
     if (s == NULL)
@@ -289,18 +288,18 @@ static void set_endpoints(struct audit_event *ev, const struct doc *d, const str
     if (!ev->src_ip && (s = sval(d->f[F_CLIENT_IP], &n)) != NULL)
         set_src(ev, s, n);
     if (!ev->src_ip) {
-        struct jn a = ecs(d, F_E_CLIENT_ADDR, F_CLIENT, "address", "client.address");
-        if (!jn_ok(a))
+        struct json_object *a = ecs(d, F_E_CLIENT_ADDR, F_CLIENT, "address", "client.address");
+        if (a == NULL)
             a = ecs(d, F_E_CLIENT_IP, F_CLIENT, "ip", "client.ip");
-        if (!jn_ok(a))
+        if (a == NULL)
             a = ecs(d, F_E_SOURCE_IP, F_SOURCE, "ip", "source.ip");
-        if (!jn_ok(a))
+        if (a == NULL)
             a = ecs(d, F_E_SOURCE_ADDR, F_SOURCE, "address", "source.address");
         if ((s = sval(a, &n)) != NULL)
             set_src(ev, s, n);
         if (ev->src_ip && ev->src_port == 0 &&
-            (jn_i64(ecs(d, F_E_CLIENT_PORT, F_CLIENT, "port", "client.port"), &v) ||
-             jn_i64(ecs(d, F_E_SOURCE_PORT, F_SOURCE, "port", "source.port"), &v)) &&
+            (jv_i64(ecs(d, F_E_CLIENT_PORT, F_CLIENT, "port", "client.port"), &v) ||
+             jv_i64(ecs(d, F_E_SOURCE_PORT, F_SOURCE, "port", "source.port"), &v)) &&
             v > 0 && v < 65536)
             ev->src_port = (int)v;
     }
@@ -328,16 +327,16 @@ static void set_dest(struct audit_event *ev, const struct doc *d, const struct u
     else
         return;
     ev_setn(ev, &ev->dest_host, hs, hl);
-    if (port == 0 && jn_i64(ecs(d, F_E_URL_PORT, F_URL, "port", "url.port"), &v) && v > 0 && v < 65536)
+    if (port == 0 && jv_i64(ecs(d, F_E_URL_PORT, F_URL, "port", "url.port"), &v) && v > 0 && v < 65536)
         port = (int)v;
     ev->dest_port = port;
 }
 
-static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct audit_event *ev, struct err *err)
+static enum norm_result norm_root(struct norm_ctx *nc, struct json_object *root, struct audit_event *ev, struct err *err)
 {
     struct doc top, src;
     const struct doc *d = &top, *hit = NULL;
-    struct jn method, urln, qn, body, logger;
+    struct json_object *method, *urln, *qn, *body, *logger;
     struct url u;
     struct hdrs h;
     struct ep_match m;
@@ -349,21 +348,21 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
 
     pthread_once(&keys_once, keys_init);
     ev_reset(ev);
-    if (jn_type(root) != JT_OBJ) {
+    if (!jv_is_obj(root)) {
         err_set(err, ERR_PARSE, "document is not a JSON object");
         return NORM_MALFORMED;
     }
     gather(&top, root);
-    if (jn_ok(top.f[F_HIT_SOURCE])) {
+    if (top.f[F_HIT_SOURCE] != NULL) {
         hit = &top;
         id_for_msg(hit, idm);
-        if (jn_type(top.f[F_HIT_SOURCE]) != JT_OBJ) {
+        if (!jv_is_obj(top.f[F_HIT_SOURCE])) {
             err_set(err, ERR_PARSE, "hit _source is not an object%s", idm);
             return NORM_MALFORMED;
         }
         gather(&src, top.f[F_HIT_SOURCE]);
         d = &src;
-    } else if (jn_ok(top.f[F_INDEX]) && jn_ok(top.f[F_ID])) {
+    } else if (top.f[F_INDEX] != NULL && top.f[F_ID] != NULL) {
         id_for_msg(&top, idm);
         err_set(err, ERR_PARSE, "hit has no _source%s", idm);
         return NORM_MALFORMED;
@@ -371,26 +370,26 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
         idm[0] = '\0';
     }
 
-    logger = jn_ok(d->f[F_LOG_LOGGER]) ? d->f[F_LOG_LOGGER] : jn_get(d->f[F_LOG], "logger", 6);
-    if ((s = jn_str(logger, &n)) != NULL && !(n == sizeof(REQUEST_LOGGER) - 1 && memcmp(s, REQUEST_LOGGER, n) == 0))
+    logger = d->f[F_LOG_LOGGER] ? d->f[F_LOG_LOGGER] : jv_get(d->f[F_LOG], "logger");
+    if ((s = jv_str(logger, &n)) != NULL && !(n == sizeof(REQUEST_LOGGER) - 1 && memcmp(s, REQUEST_LOGGER, n) == 0))
         return NORM_SKIP;
-    if (jn_ok(d->f[F_METHOD])) {
+    if (d->f[F_METHOD] != NULL) {
         ev->shape = SHAPE_PROXY;
         method = d->f[F_METHOD];
         urln = d->f[F_PATH];
-    } else if (jn_ok(d->f[F_REQ_METHOD])) {
+    } else if (d->f[F_REQ_METHOD] != NULL) {
         ev->shape = SHAPE_ADMINCONSOLE;
         method = d->f[F_REQ_METHOD];
         urln = d->f[F_REQ_URL];
-    } else if (jn_ok(method = ecs(d, F_E_METHOD, F_HTTP, "request.method", "http.request.method"))) {
+    } else if ((method = ecs(d, F_E_METHOD, F_HTTP, "request.method", "http.request.method")) != NULL) {
         ev->shape = SHAPE_ECS;
         urln = ecs(d, F_E_URL_ORIG, F_URL, "original", "url.original");
-        if (!jn_ok(urln))
+        if (urln == NULL)
             urln = ecs(d, F_E_URL_PATH, F_URL, "path", "url.path");
     } else {
         return NORM_SKIP;
     }
-    if ((s = jn_str(method, &n)) == NULL || set_method(ev, s, n) != 0) {
+    if ((s = jv_str(method, &n)) == NULL || set_method(ev, s, n) != 0) {
         err_set(err, ERR_PARSE, "request method is not a method name%s", idm);
         return NORM_MALFORMED;
     }
@@ -400,7 +399,7 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
         err_set(err, ERR_PARSE, "no usable timestamp (@timestamp missing or invalid)%s", idm);
         return NORM_MALFORMED;
     }
-    if ((s = jn_str(urln, &n)) == NULL || n == 0) {
+    if ((s = jv_str(urln, &n)) == NULL || n == 0) {
         err_set(err, ERR_PARSE, "request has no path/url%s", idm);
         return NORM_MALFORMED;
     }
@@ -410,7 +409,7 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
         ql = u.query_l;
     } else {
         qn = ev->shape == SHAPE_ECS ? ecs(d, F_E_URL_QUERY, F_URL, "query", "url.query") : d->f[F_QUERY_PARAMS];
-        if ((q = jn_str(qn, &ql)) != NULL && ql > 0 && q[0] == '?') {
+        if ((q = jv_str(qn, &ql)) != NULL && ql > 0 && q[0] == '?') {
             q++;
             ql--;
         }
@@ -422,19 +421,19 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
     set_dest(ev, d, &u, &h);
     set_endpoints(ev, d, &h);
 
-    if ((jn_i64(d->f[F_RETURN_CODE], &v) || jn_i64(d->f[F_STATUS_CODE], &v) ||
-         jn_i64(ecs(d, F_E_STATUS, F_HTTP, "response.status_code", "http.response.status_code"), &v)) &&
+    if ((jv_i64(d->f[F_RETURN_CODE], &v) || jv_i64(d->f[F_STATUS_CODE], &v) ||
+         jv_i64(ecs(d, F_E_STATUS, F_HTTP, "response.status_code", "http.response.status_code"), &v)) &&
         v >= 100 && v <= 599)
         ev->status = (int)v;
-    if (jn_i64(d->f[F_RESPONSE_TIME], &v) && v >= 0)
+    if (jv_i64(d->f[F_RESPONSE_TIME], &v) && v >= 0)
         ev->duration_ms = v;
-    else if (jn_i64(ecs(d, F_E_DURATION, F_EVENT, "duration", "event.duration"), &v) && v >= 0)
+    else if (jv_i64(ecs(d, F_E_DURATION, F_EVENT, "duration", "event.duration"), &v) && v >= 0)
         ev->duration_ms = v / 1000000;
     if (!set_str(ev, &ev->request_id, d->f[F_REQUEST_ID]))
         set_str(ev, &ev->request_id, ecs(d, F_E_REQ_ID, F_HTTP, "request.id", "http.request.id"));
     if (hit) {
         size_t il;
-        const char *ix = jn_str(hit->f[F_INDEX], &il), *id = jn_str(hit->f[F_ID], &n);
+        const char *ix = jv_str(hit->f[F_INDEX], &il), *id = jv_str(hit->f[F_ID], &n);
         if (id && ix)
             ev_setf(ev, &ev->dedup_key, "%.*s/%.*s", (int)(il > 1024 ? 1024 : il), ix, (int)(n > 1024 ? 1024 : n), id);
         else if (id)
@@ -452,13 +451,13 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct jn root, struct au
 
     endpoints_match(ev, &m);
     body = d->f[F_PAYLOAD];
-    if (!jn_ok(body))
+    if (body == NULL)
         body = d->f[F_REQ_PAYLOAD];
-    if (!jn_ok(body))
+    if (body == NULL)
         body = ecs(d, F_E_BODY, F_HTTP, "request.body.content", "http.request.body.content");
-    memset(&pl, 0, offsetof(struct payload, doc));
-    if (m.esc != ESC_NONE || (!ev->user && (m.flags & EPF_LOGIN)))
-        payload_load(&pl, body);
+    pl.root = pl.owned = NULL;
+    if (body != NULL && (m.esc != ESC_NONE || (!ev->user && (m.flags & EPF_LOGIN))))
+        payload_load(&pl, body, norm_tokener(nc));
     if (!ev->user && (m.flags & EPF_LOGIN))
         set_str(ev, &ev->user, payload_get(pl.root, "username"));
     escalate(nc, ev, &m, &pl, q, q ? ql : 0);
@@ -474,51 +473,56 @@ enum norm_result normalize_doc(struct norm_ctx *nc, struct json_object *doc, str
         err_set(err, ERR_PARSE, "document is not a JSON object");
         return NORM_MALFORMED;
     }
-    return norm_root(nc, jn_jc(doc), ev, err);
+    return norm_root(nc, doc, ev, err);
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
 enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t len, struct audit_event *ev, struct err *err)
 {
-    char small[8192], *buf = small;
-    struct jtok tok[1024];
-    struct jdoc d;
+    struct json_tokener *tk;
+    struct json_object *o;
+    enum json_tokener_error je;
     enum norm_result rc;
-    int jr;
+    size_t i = 0, end;
 
     if (len > LINE_MAX_BYTES) {
         ev_reset(ev);
         err_set(err, ERR_PARSE, "document too large (%zu bytes)", len);
         return NORM_MALFORMED;
     }
-    if (len >= sizeof(small))
-        buf = xmalloc(len + 1);
-    memcpy(buf, line, len);
-    buf[len] = '\0';
-    jr = jscan_parse(&d, buf, len, tok, sizeof(tok) / sizeof(tok[0]));
-    if (jr == JSCAN_OK) {
-        rc = norm_root(nc, jn_root(&d), ev, err);
-    } else if (jr == JSCAN_FULL) {
-        /* too many tokens or too deep for the stack tokenizer: let json-c try */
-        struct json_tokener *tk = json_tokener_new();
-        struct json_object *o = json_tokener_parse_ex(tk, line, (int)len);
-        size_t end = json_tokener_get_parse_end(tk);
-        while (end < len && (line[end] == ' ' || line[end] == '\n' || line[end] == '\r' || line[end] == '\t'))
+    while (i < len && is_ws(line[i]))
+        i++;
+    if (i == len || line[i] != '{') {
+        ev_reset(ev);
+        err_set(err, ERR_PARSE, "document is not a JSON object");
+        return NORM_MALFORMED;
+    }
+    tk = norm_tokener(nc);
+    json_tokener_reset(tk);
+    o = json_tokener_parse_ex(tk, line + i, (int)(len - i));
+    je = json_tokener_get_error(tk);
+    end = i + json_tokener_get_parse_end(tk);
+    if (o != NULL) {
+        while (end < len && is_ws(line[end]))
             end++;
-        if (o == NULL || end != len) {
-            ev_reset(ev);
-            err_set(err, ERR_PARSE, "not JSON: %s", json_tokener_error_desc(json_tokener_get_error(tk)));
-            rc = NORM_MALFORMED;
-        } else {
-            rc = normalize_doc(nc, o, ev, err);
+        if (end == len) {
+            rc = norm_root(nc, o, ev, err);
+            json_object_put(o);
+            return rc;
         }
         json_object_put(o);
-        json_tokener_free(tk);
+        err_set(err, ERR_PARSE, "not JSON: data after the object at byte %zu", end);
+    } else if (je == json_tokener_error_depth) {
+        err_set(err, ERR_PARSE, "not JSON: nested deeper than %d levels", NORM_DEPTH_MAX);
+    } else if (je == json_tokener_continue) {
+        err_set(err, ERR_PARSE, "not JSON: document ends inside the object");
     } else {
-        ev_reset(ev);
-        err_set(err, ERR_PARSE, "not JSON: syntax error at byte %zu", d.err_off);
-        rc = NORM_MALFORMED;
+        err_set(err, ERR_PARSE, "not JSON: %s at byte %zu", json_tokener_error_desc(je), end);
     }
-    if (buf != small)
-        free(buf);
-    return rc;
+    ev_reset(ev);
+    return NORM_MALFORMED;
 }

@@ -30,6 +30,22 @@ static int file_validate(const struct cfg_output *co, struct err *err)
     return 0;
 }
 
+/*
+ * A crash (SIGKILL, power loss) can leave the last record half written: the kernel may stop
+ * a large write at a page boundary. That record was never acked, so it is sent again; end
+ * the fragment with a newline so that it does not swallow the next record.
+ */
+static void terminate_torn_line(struct output *out, int fd, off_t size)
+{
+    char last;
+
+    if (pread(fd, &last, 1, size - 1) == 1 && last != '\n') {
+        if (write(fd, "\n", 1) == 1)
+            log_warn("output/file", "previous run ended mid-record; partial record terminated "
+                     "path=%s (it is delivered again)", out->co->path);
+    }
+}
+
 static int file_open_fp(struct output *out, struct file_priv *fp, struct err *err)
 {
     struct stat st;
@@ -40,7 +56,7 @@ static int file_open_fp(struct output *out, struct file_priv *fp, struct err *er
         fp->regular = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode);
         return 0;
     }
-    fd = open(out->co->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    fd = open(out->co->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd < 0)
         return err_set(err, ERR_IO, "output %s: cannot open %s: %s", out->co->name,
                        out->co->path, strerror(errno));
@@ -51,6 +67,8 @@ static int file_open_fp(struct output *out, struct file_priv *fp, struct err *er
     }
     setvbuf(fp->fp, NULL, _IOFBF, 1 << 16);
     fp->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fp->regular && st.st_size > 0)
+        terminate_torn_line(out, fd, st.st_size);
     return 0;
 }
 

@@ -1,33 +1,62 @@
-/* norm_internal.h - shared by normalize.c (document shapes, fields), norm_url.c (URL, host:port,
- * headers) and escalate.c (payload escalators, version cache, outcome/severity). Not public. */
+/* norm_internal.h - shared by normalize.c (document shapes, fields), norm_json.c (reading json-c
+ * trees), norm_url.c (URL, host:port, headers) and escalate.c (payload escalators, version cache,
+ * outcome/severity, the reused parser). Not public. */
 #ifndef ECE_NORM_INTERNAL_H
 #define ECE_NORM_INTERNAL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "endpoints.h"
 #include "event.h"
-#include "jscan.h"
 #include "normalize.h"
 
 #define NORM_PAYLOAD_MAX (1u << 20) /* request bodies parsed at most this big */
 
-/* A parsed request body: a node plus what must be released afterwards. */
+struct json_object;
+struct json_tokener;
+
+/* Reading json-c trees. A member whose value is JSON null is absent, like a missing one. */
+
+/** @brief Member @p key (NUL-terminated) of an object, or NULL. */
+struct json_object *jv_get(struct json_object *obj, const char *key);
+/** @brief Member named by the @p n bytes at @p key, or NULL. */
+struct json_object *jv_getn(struct json_object *obj, const char *key, size_t n);
+/** @brief "a.b.c": a literal dotted key at any level, or nested objects, or a mix. */
+struct json_object *jv_path(struct json_object *obj, const char *dotted);
+/** @brief String bytes (NUL-terminated, may contain NUL), or NULL when not a string. */
+const char *jv_str(struct json_object *o, size_t *len);
+/** @brief Integer from a JSON number or a decimal string ("401", "1711", "-3", "2.5" -> 2). */
+bool jv_i64(struct json_object *o, int64_t *v);
+/** @brief Boolean from true/false or the strings "true"/"false". */
+bool jv_bool(struct json_object *o, bool *v);
+bool jv_is_obj(struct json_object *o);
+
+/* Iteration over the members of an object (key set) or the elements of an array (key NULL). */
+struct jit {
+    struct json_object *c;
+    struct lh_entry *e;
+    size_t i, n;
+};
+void jit_init(struct jit *it, struct json_object *container);
+bool jit_next(struct jit *it, const char **key, struct json_object **val);
+
+/** @brief The parser of @p nc (or of this thread when NULL): strict JSON, nesting limit
+ * NORM_DEPTH_MAX. Never NULL. */
+struct json_tokener *norm_tokener(struct norm_ctx *nc);
+#define NORM_DEPTH_MAX 64
+
+/* A request body: an object of the document, or one parsed from a string (owned). */
 struct payload {
-    struct jn root;               /* object, or absent */
-    bool tried;
-    struct json_object *owned;    /* json-c fallback tree */
-    char *heap;                   /* copy of a big body string */
-    struct jdoc doc;
-    struct jtok tok[512];
-    char small[4096];
+    struct json_object *root;
+    struct json_object *owned;
 };
 
 /** @brief Make @p pl->root from a payload node: an object as is, a string ("-" = masked)
- * parsed as JSON when it holds an object (capped at NORM_PAYLOAD_MAX). */
-void payload_load(struct payload *pl, struct jn node);
+ * parsed with @p tk as JSON when it holds an object (capped at NORM_PAYLOAD_MAX). */
+void payload_load(struct payload *pl, struct json_object *node, struct json_tokener *tk);
 void payload_release(struct payload *pl);
 /** @brief Dotted lookup in the payload; refuses any component that is a secret key. */
-struct jn payload_get(struct jn obj, const char *dotted);
+struct json_object *payload_get(struct json_object *obj, const char *dotted);
 
 /** @brief Value of query parameter @p key: 1 if every occurrence is "true", 0 if present but
  * not all true, -1 if absent. With @p any, 1 if any occurrence is true. */
@@ -40,7 +69,7 @@ struct hdrs {
 };
 
 /** @brief headers: [{name,value}], ["Name: value"] or {"Name": "value"}. */
-void parse_headers(struct hdrs *h, struct jn headers);
+void parse_headers(struct hdrs *h, struct json_object *headers);
 
 struct url {
     const char *scheme, *auth, *path, *query;

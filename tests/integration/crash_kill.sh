@@ -53,12 +53,18 @@ want = set()
 for l in open(sys.argv[1]):
     d = json.loads(l); want.add(d.get("_source", d)["request_id"])
 got = collections.Counter()
+torn = 0
 for l in open(sys.argv[2]):
-    e = json.loads(l); got[e["http"]["request"]["id"]] += 1
+    try:
+        e = json.loads(l)
+    except ValueError:
+        torn += 1  # a record cut by SIGKILL: never acked, so it was delivered again
+        continue
+    got[e["http"]["request"]["id"]] += 1
 missing = len(want - set(got))
 dups = sum(c - 1 for c in got.values())
-print("docs=%d delivered=%d missing=%d duplicates=%d duplicates_per_kill=%.1f" % (
-    len(want), sum(got.values()), missing, dups, dups / int(sys.argv[3])))
+print("docs=%d delivered=%d missing=%d duplicates=%d duplicates_per_kill=%.1f torn_fragments=%d" % (
+    len(want), sum(got.values()), missing, dups, dups / int(sys.argv[3]), torn))
 sys.exit(0 if missing == 0 and dups / int(sys.argv[3]) <= int(sys.argv[4]) else 1)
 PYEOF
 rc=$?

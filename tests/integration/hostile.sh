@@ -14,7 +14,12 @@ for fmt in rfc5424-cef rfc5424-leef json cef leef; do
     check "$fmt: exactly one message per input line ($n)" test "$(wc -l <"$T/out.$fmt")" = "$n"
     check "$fmt: every message passes the strict parser" $PY "$TOP_SRCDIR/tests/peers/strict_check.py" "$fmt" "$T/out.$fmt"
 done
-check "garbage lines are counted as malformed" grep -E 'malformed=6' "$T/err.json"
+malformed=$(sed -n 's/.*replay summary:.* malformed=\([0-9]*\).*/\1/p' "$T/err.json")
+check "the 6 garbage lines (and the unusable documents) are counted as malformed" test "${malformed:-0}" -ge 6
+check "each malformed document went out as one agent.malformed_document event" \
+    test "$(grep -c '"agent.malformed_document"' "$T/out.json")" = "$malformed"
+check "each malformed document was logged once with its line number" \
+    test "$(grep -c 'malformed document line:' "$T/err.json")" = "$malformed"
 check "an injected syslog header never starts a message of its own" bash -c \
     "! grep -q '^<13>1 2026-01-01T00:00:00Z evil' '$T/out.rfc5424-cef'"
 finish

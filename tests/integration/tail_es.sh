@@ -29,8 +29,11 @@ ids() { $PY -c '
 import json, sys
 for l in open(sys.argv[1]):
     l = l.strip()
-    if l:
+    try:
         e = json.loads(l)
+    except ValueError:
+        continue  # a record cut by SIGKILL (never acked, delivered again)
+    if l:
         print(e.get("http", {}).get("request", {}).get("id") or e["event"]["id"])' "$1"; }
 # exactly_once FILE: every generated request id exactly once
 exactly_once() {

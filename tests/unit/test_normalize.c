@@ -410,6 +410,16 @@ static void t_missing_fields(void **st)
     assert_string_equal(ev.class, "auth.login.success");
     assert_string_equal(ev.user, "carol");
     assert_int_equal(ev.outcome, OUTCOME_SUCCESS);
+    /* a request_payload that is not exactly one JSON object is not looked into */
+    assert_int_equal(norm(NULL, "{" TS ",\"request_method\":\"POST\",\"request_url\":\"h:12443/api/v1/users/auth/_login\","
+                                "\"status_code\":\"302\",\"request_payload\":\"{\\\"username\\\":\\\"carol\\\"} junk\"}"),
+                     NORM_OK);
+    assert_string_equal(ev.class, "auth.login.success");
+    assert_null(ev.user);
+    assert_int_equal(norm(NULL, "{" TS ",\"request_method\":\"POST\",\"request_url\":\"h:12443/api/v1/users/auth/_login\","
+                                "\"status_code\":\"302\",\"request_payload\":\" {\\\"username\\\":\\\"erin\\\"}\\n\"}"),
+                     NORM_OK);
+    assert_string_equal(ev.user, "erin");
 
     /* headers as an object map, X-Forwarded-For with several hops */
     assert_int_equal(norm(NULL, "{" TS ",\"method\":\"GET\",\"path\":\"/api/v1/users\",\"return_code\":200,"
@@ -435,7 +445,14 @@ static void t_skip_and_malformed(void **st)
     assert_non_null(strstr(err.msg, "not a JSON object"));
     assert_int_equal(norm(NULL, "\"str\""), NORM_MALFORMED);
     assert_int_equal(norm(NULL, "{\"method\":\"GET\"} trailing"), NORM_MALFORMED);
+    assert_int_equal(norm(NULL, "{\"method\":\"GET\"}{\"method\":\"GET\"}"), NORM_MALFORMED); /* two documents on a line */
+    assert_non_null(strstr(err.msg, "JSON"));
+    assert_int_equal(norm(NULL, "{\"a\":1"), NORM_MALFORMED); /* cut short */
+    assert_non_null(strstr(err.msg, "JSON"));
+    /* strict JSON (RFC 8259): no trailing commas, no leading zeros, lower-case literals */
     assert_int_equal(norm(NULL, "{\"method\":\"GET\",}"), NORM_MALFORMED);
+    assert_int_equal(norm(NULL, "{\"a\":[1,2,]}"), NORM_MALFORMED);
+    assert_int_equal(norm(NULL, "{\"a\":TRUE}"), NORM_MALFORMED);
     assert_int_equal(norm(NULL, "{\"a\":\"unterminated}"), NORM_MALFORMED);
     assert_int_equal(norm(NULL, "{\"a\":\"bad \\x escape\"}"), NORM_MALFORMED);
     assert_int_equal(norm(NULL, "{\"a\":01}"), NORM_MALFORMED);
@@ -493,7 +510,7 @@ static void t_hostile_strings(void **st)
     assert_true(strlen(ev.url) <= EV_FIELD_MAX);
     free(doc);
 
-    /* more tokens than the stack tokenizer holds: json-c takes over, same result */
+    /* a body with thousands of values is read like a small one */
     size_t cap = 200000;
     char *big = malloc(cap);
     size_t o = (size_t)snprintf(big, cap, "{" TS ",\"method\":\"POST\",\"path\":\"/api/v1/users\",\"return_code\":201,\"admin_id\":\"x\","
@@ -507,11 +524,28 @@ static void t_hostile_strings(void **st)
     assert_string_equal(ev.target_user, "y");
     free(big);
 
-    /* deep nesting beyond the tokenizer and json-c limits: malformed, no crash */
-    char deep[400];
+    /* nesting: 40 levels inside a request are fine, 100 are refused (limit 64), no crash */
+    char deep[1000];
+    for (int levels = 40; levels <= 100; levels += 60) {
+        size_t d = (size_t)snprintf(deep, sizeof(deep), "{" TS ",\"method\":\"GET\",\"path\":\"/api/v1/users\",\"x\":");
+        for (int i = 0; i < levels; i++)
+            deep[d++] = '[';
+        for (int i = 0; i < levels; i++)
+            deep[d++] = ']';
+        deep[d++] = '}';
+        deep[d] = '\0';
+        if (levels == 40) {
+            assert_int_equal(norm(NULL, deep), NORM_OK);
+            assert_string_equal(ev.class, "user.read");
+        } else {
+            assert_int_equal(norm(NULL, deep), NORM_MALFORMED);
+            assert_non_null(strstr(err.msg, "deeper than 64"));
+        }
+    }
     memset(deep, '[', 300);
     deep[300] = '\0';
     assert_int_equal(norm(NULL, deep), NORM_MALFORMED);
+    assert_non_null(strstr(err.msg, "not a JSON object"));
 }
 
 #define A_DOC(method, path, code, payload) \
