@@ -153,7 +153,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_PAD: if (num(optarg, 0, 1 << 24, &a->pad) < 0) return -1; break;
         case O_CONNTO: if (num(optarg, 0, 1LL << 31, &v) < 0) return -1; a->co.timeout_ms = v; break;
         case O_RECMAX: if (num(optarg, 0, 1LL << 31, &v) < 0) return -1; a->co.reconnect_max_ms = v; break;
-        case O_ACKDELAY: if (num(optarg, 0, 1LL << 31, &v) < 0) return -1; a->co.ack_delay_ms = v; break;
+        case O_ACKDELAY:
+            if (num(optarg, 0, 1LL << 31, &v) < 0)
+                return -1;
+            a->co.ack_delay_ms = v;
+            break;
         case O_VERBOSE: log_set_level(LOG_LVL_DEBUG); break;
         case O_QUIET: log_set_level(LOG_LVL_WARN); break;
         default: return -1;
