@@ -565,6 +565,8 @@ static int finish_output(struct cfg_ld *ld, const config_setting_t *e, struct cf
         out->port = out->transport == TRANSPORT_TLS ? 6514 : 514;
     if ((m = member(e, "framing")) != NULL && out->transport == TRANSPORT_UDP)
         return fail_key(ld, m, p, "framing", "applies only to transport tcp or tls");
+    if ((m = member(e, "ack_delay")) != NULL && out->transport == TRANSPORT_UDP)
+        return fail_key(ld, m, p, "ack_delay", "applies only to transport tcp or tls");
     if ((m = member(e, "tls")) != NULL && out->transport != TRANSPORT_TLS)
         return fail_key(ld, m, p, "tls", "needs transport = \"tls\"");
     if ((m = member(e, "max_message")) == NULL)

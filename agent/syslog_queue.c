@@ -1,5 +1,6 @@
 /* syslog_queue.c - ring of framed messages with stream marks: what was written, what the
- * peer acknowledged, what to resend after a loss (pure; see syslog_queue.h). */
+ * peer's TCP stack acknowledged and when, what is acked after the ack delay, what to resend
+ * after a loss (pure: no sockets, no clock; see syslog_queue.h). */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ void syslog_queue_push(struct syslog_queue *q, char *frame, size_t len, uint64_t
     e->len = len;
     e->token = token;
     e->mark = 0;
+    e->tacked_ms = 0;
     e->resend = false;
     q->tail++;
     q->bytes += len;
@@ -100,16 +102,32 @@ size_t syslog_queue_wrote(struct syslog_queue *q, size_t n, uint64_t pos_after, 
     return resent;
 }
 
-size_t syslog_queue_ack(struct syslog_queue *q, uint64_t acked_pos, syslog_queue_ack_fn fn,
-                        void *ctx)
+size_t syslog_queue_tcp_acked(struct syslog_queue *q, uint64_t acked_pos, int64_t now_ms)
 {
     size_t n = 0;
 
-    while (q->head < q->wr) {
+    while (q->tack < q->wr) {
+        struct syslog_qent *e = ent(q, q->tack);
+
+        if (e->mark > acked_pos)
+            break;
+        e->tacked_ms = now_ms;
+        q->tack++;
+        n++;
+    }
+    return n;
+}
+
+size_t syslog_queue_release(struct syslog_queue *q, int64_t now_ms, int64_t delay_ms,
+                            syslog_queue_ack_fn fn, void *ctx)
+{
+    size_t n = 0;
+
+    while (q->head < q->tack) {
         struct syslog_qent *e = ent(q, q->head);
         uint64_t token = e->token;
 
-        if (e->mark > acked_pos)
+        if (now_ms - e->tacked_ms < delay_ms)
             break;
         q->bytes -= e->len;
         free(e->frame);
@@ -122,6 +140,20 @@ size_t syslog_queue_ack(struct syslog_queue *q, uint64_t acked_pos, syslog_queue
     return n;
 }
 
+int64_t syslog_queue_release_at(const struct syslog_queue *q, int64_t delay_ms)
+{
+    if (q->head == q->tack)
+        return INT64_MAX;
+    return ent(q, q->head)->tacked_ms + delay_ms;
+}
+
+size_t syslog_queue_ack(struct syslog_queue *q, uint64_t acked_pos, syslog_queue_ack_fn fn,
+                        void *ctx)
+{
+    syslog_queue_tcp_acked(q, acked_pos, 0);
+    return syslog_queue_release(q, 0, 0, fn, ctx);
+}
+
 size_t syslog_queue_rewind(struct syslog_queue *q)
 {
     uint64_t end = q->wr + (q->wr_off > 0 && q->wr < q->tail ? 1 : 0);
@@ -129,6 +161,7 @@ size_t syslog_queue_rewind(struct syslog_queue *q)
 
     for (uint64_t s = q->head; s < end; s++)
         ent(q, s)->resend = true;
+    q->tack = q->head;
     q->wr = q->head;
     q->wr_off = 0;
     return n;

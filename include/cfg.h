@@ -97,6 +97,7 @@ struct cfg_output {
     int max_message;          /* bytes; UDP default 2048, TCP default 65536 */
     int64_t timeout_ms;
     int64_t reconnect_max_ms;
+    int64_t ack_delay_ms;     /* tcp/tls: ack this long after the TCP ack; default 2s, 0 = off */
     struct cfg_tls tls;
     /* kafka */
     char *brokers;

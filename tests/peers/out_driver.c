@@ -9,6 +9,7 @@
  * stdin: one message per line (token = line number); --unescape turns \n \r \\ into bytes.
  * --acked-file F: acked tokens, one per line, and a "# connection lost" line whenever the
  * output's failed counter moved (tokens above it were acked before the loss was noticed).
+ * --ack-delay-ms D: the output's ack_delay (default 2000, the configuration default).
  * Exit: 0 all acked, 1 deadline passed with messages pending, 2 usage or open failure. */
 #include "config.h"
 #include <errno.h>
@@ -72,7 +73,7 @@ static void unescape(struct strbuf *sb, const char *s, size_t len)
 
 enum { O_TRANSPORT = 256, O_FRAMING, O_HOST, O_PORT, O_CA, O_CERT, O_KEY, O_SNI, O_NOVERIFY,
        O_MAXMSG, O_COUNT, O_START, O_STDIN, O_UNESCAPE, O_TIMEOUT, O_ACKED, O_HOSTNAME, O_APP,
-       O_PAD, O_CONNTO, O_RECMAX, O_VERBOSE, O_QUIET };
+       O_PAD, O_CONNTO, O_RECMAX, O_VERBOSE, O_QUIET, O_ACKDELAY };
 
 static const struct option opts[] = {
     {"transport", 1, 0, O_TRANSPORT}, {"framing", 1, 0, O_FRAMING}, {"host", 1, 0, O_HOST},
@@ -83,6 +84,7 @@ static const struct option opts[] = {
     {"acked-file", 1, 0, O_ACKED}, {"hostname", 1, 0, O_HOSTNAME}, {"app", 1, 0, O_APP},
     {"pad", 1, 0, O_PAD}, {"connect-timeout-ms", 1, 0, O_CONNTO},
     {"reconnect-max-ms", 1, 0, O_RECMAX}, {"verbose", 0, 0, O_VERBOSE}, {"quiet", 0, 0, O_QUIET},
+    {"ack-delay-ms", 1, 0, O_ACKDELAY},
     {0, 0, 0, 0}};
 
 struct args {
@@ -104,6 +106,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     a->co.type = OUT_TYPE_SYSLOG;
     a->co.host = host;
     a->co.tls.verify = true;
+    a->co.ack_delay_ms = 2000; /* as cfg_keys.c: ack_delay = "2s" */
     a->start = 1;
     a->timeout_ms = 30000;
     a->hostname = "drv-host";
@@ -150,6 +153,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_PAD: if (num(optarg, 0, 1 << 24, &a->pad) < 0) return -1; break;
         case O_CONNTO: if (num(optarg, 0, 1LL << 31, &v) < 0) return -1; a->co.timeout_ms = v; break;
         case O_RECMAX: if (num(optarg, 0, 1LL << 31, &v) < 0) return -1; a->co.reconnect_max_ms = v; break;
+        case O_ACKDELAY:
+            if (num(optarg, 0, 1LL << 31, &v) < 0)
+                return -1;
+            a->co.ack_delay_ms = v;
+            break;
         case O_VERBOSE: log_set_level(LOG_LVL_DEBUG); break;
         case O_QUIET: log_set_level(LOG_LVL_WARN); break;
         default: return -1;

@@ -220,6 +220,7 @@ static void test_valid_full(void **state)
     assert_string_equal(o->app_name, "ece");
     assert_true(o->timeout_ms == 5000);
     assert_true(o->reconnect_max_ms == 120000);
+    assert_true(o->ack_delay_ms == 500);
     assert_int_equal(o->max_message, 65536);
     assert_true(o->tls.verify);
     assert_string_equal(o->tls.cert_file, "/dev/null");
@@ -421,6 +422,15 @@ static const struct {
      "outputs[0].framing: applies only to transport tcp or tls"},
     {"outputs = ( { type = \"syslog\"; host = \"h\"; transport = \"tcp\";\n"
      " tls = { verify = true; }; } );\n", 2, "outputs[0].tls: needs transport = \"tls\""},
+    {"outputs = ( { type = \"syslog\"; host = \"h\"; transport = \"udp\";\n"
+     " ack_delay = \"1s\"; } );\n", 2,
+     "outputs[0].ack_delay: applies only to transport tcp or tls"},
+    {"outputs = ( { type = \"file\"; path = \"-\";\n ack_delay = \"1s\"; } );\n", 2,
+     "outputs[0].ack_delay: applies only to type \"syslog\""},
+    {"outputs = ( { type = \"syslog\"; host = \"h\"; ack_delay = \"10m\"; } );\n", 1,
+     "outputs[0].ack_delay: 10m out of range (0..5m)"},
+    {"outputs = ( { type = \"syslog\"; host = \"h\"; ack_delay = \"-1s\"; } );\n", 1,
+     "outputs[0].ack_delay: invalid duration '-1s' (a whole number with ms, s, m or h)"},
     {"outputs = ( { type = \"syslog\"; host = \"h\"; transport = \"udp\";\n"
      " max_message = 70000; } );\n", 2,
      "outputs[0].max_message: 70000 out of range for udp (480..65507)"},
@@ -631,6 +641,7 @@ static void test_output_defaults(void **state)
         assert_null(o->hostname);
         assert_true(o->timeout_ms == 10000);
         assert_true(o->reconnect_max_ms == 60000);
+        assert_true(o->ack_delay_ms == 2000);            /* ack_delay = "2s" */
         assert_true(o->tls.verify);
     }
     assert_int_equal(cfg.outputs[0].transport, TRANSPORT_TCP);

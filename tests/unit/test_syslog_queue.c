@@ -1,5 +1,6 @@
 /* test_syslog_queue.c - the sent-but-unconfirmed queue (syslog_queue.c): stream marks,
- * partial writes, acks by acknowledged position, rewind after a loss, ring growth. */
+ * partial writes, acks by acknowledged position, the ack delay (injected clock: times are
+ * plain numbers), rewind after a loss, ring growth. */
 #include "config.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -185,6 +186,131 @@ static void test_push_from_ack_callback(void **state)
     syslog_queue_fini(&q);
 }
 
+/* the ack delay: acked only once TCP-acked for delay ms, measured from the first time the
+ * TCP ack was observed; times are injected */
+static void test_ack_delay(void **state)
+{
+    struct syslog_queue q;
+    struct acks a = {0};
+    const int64_t delay = 2000;
+
+    (void)state;
+    syslog_queue_init(&q);
+    for (int i = 1; i <= 3; i++)
+        push_len(&q, 10, (uint64_t)i);
+    syslog_queue_wrote(&q, 30, 30, true);       /* marks 10, 20, 30 */
+    assert_int_equal(syslog_queue_release_at(&q, delay), INT64_MAX);
+    assert_int_equal(syslog_queue_release(&q, 1000000, delay, record, &a), 0);
+    /* at t=1000 the peer has 20 bytes: messages 1 and 2 are TCP-acked, not acked */
+    assert_int_equal(syslog_queue_tcp_acked(&q, 20, 1000), 2);
+    assert_int_equal(syslog_queue_untacked(&q), 1);
+    assert_int_equal(syslog_queue_inflight(&q), 3);
+    assert_int_equal(syslog_queue_release(&q, 1000, delay, record, &a), 0);
+    assert_int_equal(syslog_queue_release_at(&q, delay), 3000);
+    /* seeing the same acknowledgement again later does not restart their delay */
+    assert_int_equal(syslog_queue_tcp_acked(&q, 20, 1700), 0);
+    assert_int_equal(syslog_queue_release_at(&q, delay), 3000);
+    /* message 3 is TCP-acked at t=1500 */
+    assert_int_equal(syslog_queue_tcp_acked(&q, 30, 1500), 1);
+    assert_int_equal(syslog_queue_release(&q, 2999, delay, record, &a), 0);
+    assert_int_equal(syslog_queue_release(&q, 3000, delay, record, &a), 2);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.tokens[0], 1);
+    assert_int_equal(a.tokens[1], 2);
+    assert_int_equal(q.bytes, 10);
+    assert_int_equal(syslog_queue_release_at(&q, delay), 3500);
+    assert_int_equal(syslog_queue_release(&q, 3499, delay, record, &a), 0);
+    assert_int_equal(syslog_queue_release(&q, 3500, delay, record, &a), 1);
+    assert_int_equal(a.tokens[2], 3);
+    assert_int_equal(syslog_queue_count(&q), 0);
+    assert_int_equal(syslog_queue_release_at(&q, delay), INT64_MAX);
+    /* delay 0 acks at the TCP ack */
+    push_len(&q, 10, 4);
+    syslog_queue_wrote(&q, 10, 40, true);
+    assert_int_equal(syslog_queue_tcp_acked(&q, 40, 5000), 1);
+    assert_int_equal(syslog_queue_release(&q, 5000, 0, record, &a), 1);
+    assert_int_equal(a.tokens[3], 4);
+    syslog_queue_fini(&q);
+}
+
+/* only written messages become TCP-acked: not a partly written one, not an unsent one */
+static void test_tcp_ack_needs_written(void **state)
+{
+    struct syslog_queue q;
+    struct acks a = {0};
+
+    (void)state;
+    syslog_queue_init(&q);
+    push_len(&q, 10, 1);
+    push_len(&q, 20, 2);
+    push_len(&q, 30, 3);
+    assert_int_equal(syslog_queue_tcp_acked(&q, UINT64_MAX, 0), 0);
+    syslog_queue_wrote(&q, 15, 15, true);      /* 1 complete, 2 partly written */
+    assert_int_equal(syslog_queue_tcp_acked(&q, UINT64_MAX, 0), 1);
+    assert_int_equal(syslog_queue_release(&q, INT64_MAX / 2, 2000, record, &a), 1);
+    assert_int_equal(a.tokens[0], 1);
+    syslog_queue_fini(&q);
+}
+
+/* the connection breaks while messages are inside the delay: they (and the written,
+ * not TCP-acked ones) are re-sent, and their delay starts again on the new connection */
+static void test_rewind_inside_delay(void **state)
+{
+    struct syslog_queue q;
+    struct acks a = {0};
+    const int64_t delay = 2000;
+
+    (void)state;
+    syslog_queue_init(&q);
+    for (int i = 1; i <= 4; i++)
+        push_len(&q, 10, (uint64_t)i);
+    syslog_queue_wrote(&q, 40, 40, true);
+    syslog_queue_tcp_acked(&q, 10, 0);         /* 1 at t=0 */
+    syslog_queue_tcp_acked(&q, 30, 1000);      /* 2, 3 at t=1000 */
+    assert_int_equal(syslog_queue_release(&q, 2500, delay, record, &a), 1);  /* only 1 */
+    /* lost at t=2600: 2 and 3 (TCP-acked, inside the delay) and 4 (written) go back */
+    assert_int_equal(syslog_queue_rewind(&q), 3);
+    assert_int_equal(syslog_queue_inflight(&q), 0);
+    assert_int_equal(syslog_queue_untacked(&q), 0);
+    assert_int_equal(syslog_queue_release_at(&q, delay), INT64_MAX);
+    assert_int_equal(syslog_queue_release(&q, 1000000, delay, record, &a), 0);
+    /* new connection from position 0, all three re-sent and counted once */
+    assert_int_equal(syslog_queue_wrote(&q, 30, 30, true), 3);
+    assert_int_equal(syslog_queue_tcp_acked(&q, 30, 5000), 3);
+    assert_int_equal(syslog_queue_release(&q, 3000, delay, record, &a), 0); /* old time: no */
+    assert_int_equal(syslog_queue_release(&q, 6999, delay, record, &a), 0);
+    assert_int_equal(syslog_queue_release(&q, 7000, delay, record, &a), 3);
+    assert_int_equal(a.n, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(a.tokens[i], i + 1);
+    syslog_queue_fini(&q);
+}
+
+/* many in flight across ring growth: TCP-ack times survive the move */
+static void test_delay_across_growth(void **state)
+{
+    struct syslog_queue q;
+    struct acks a = {0};
+
+    (void)state;
+    syslog_queue_init(&q);
+    for (int i = 1; i <= 100; i++)
+        push_len(&q, 2, (uint64_t)i);
+    syslog_queue_wrote(&q, 200, 200, true);
+    assert_int_equal(syslog_queue_tcp_acked(&q, 100, 10), 50);
+    for (int i = 101; i <= 2000; i++)            /* grows the ring several times */
+        push_len(&q, 2, (uint64_t)i);
+    syslog_queue_wrote(&q, 3800, 4000, true);
+    assert_int_equal(syslog_queue_tcp_acked(&q, 4000, 20), 1950);
+    assert_int_equal(syslog_queue_release(&q, 109, 100, record, &a), 0);
+    assert_int_equal(syslog_queue_release(&q, 110, 100, record, &a), 50);
+    assert_int_equal(syslog_queue_release(&q, 120, 100, record, &a), 1950);
+    assert_int_equal(a.n, 2000);
+    for (size_t i = 0; i < a.n; i++)
+        assert_int_equal(a.tokens[i], i + 1);
+    syslog_queue_fini(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +321,10 @@ int main(void)
         cmocka_unit_test(test_rewind_resends),
         cmocka_unit_test(test_ring_growth_keeps_order),
         cmocka_unit_test(test_push_from_ack_callback),
+        cmocka_unit_test(test_ack_delay),
+        cmocka_unit_test(test_tcp_ack_needs_written),
+        cmocka_unit_test(test_rewind_inside_delay),
+        cmocka_unit_test(test_delay_across_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
