@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "agent.h"
+#include "batch.h"
 #include "checkpoint.h"
 #include "cursor.h"
 #include "event.h"
@@ -39,7 +40,10 @@ struct agent {
     struct strbuf sb;
     struct audit_event *ev;
     uint64_t pending;       /* (message, output) pairs submitted and not yet acked */
-    uint64_t next_token;
+    struct batch_ring ring;  /* pages in flight; acks carry the batch sequence as token */
+    uint64_t cur_seq;        /* the batch being filled */
+    struct cursor *cur;      /* tail mode: committed batches move it; NULL in replay */
+    bool saved_once;         /* a checkpoint was written by this run */
     struct agent_stats st;
     struct metrics *metrics;
 };
@@ -48,9 +52,9 @@ static void on_ack(void *ctx, struct output *out, uint64_t token)
 {
     struct agent *ag = ctx;
     (void)out;
-    (void)token;
     if (ag->pending > 0)
         ag->pending--;
+    batch_acked(&ag->ring, token);
 }
 
 static void log_stats(const struct agent *ag, const char *what)
@@ -94,26 +98,64 @@ static void poll_outputs(struct agent *ag, int timeout_ms)
         ag->outs[i].ops->poll(&ag->outs[i], each);
 }
 
+static int save_checkpoint(struct agent *ag, const struct cursor *cur);
+
+/* Commit the oldest batches that every output fully acknowledged, in opening order. */
+static int commit_ready(struct agent *ag)
+{
+    struct batch *b;
+
+    while ((b = batch_ready(&ag->ring)) != NULL) {
+        if (ag->cur) {
+            for (size_t i = 0; i < b->nhits; i++)
+                cursor_commit(ag->cur, b->hits[i].index, b->hits[i].id, b->hits[i].ts_ms);
+            cursor_prune(ag->cur);
+            if (cursor_has_watermark(ag->cur))
+                ag->st.watermark_ms = cursor_watermark(ag->cur);
+            if (b->nhits > 0) {
+                if (save_checkpoint(ag, ag->cur) < 0)
+                    return -1;
+                ag->saved_once = true;
+            }
+        }
+        ag->st.batches++;
+        batch_pop(&ag->ring);
+    }
+    return 0;
+}
+
 /*
- * Wait until every submitted message is acked. While stopping, the wait is bounded by
- * drain_timeout: returns -1 if messages remain unacked (the batch is then not committed
- * and will be re-sent on restart: duplicates over loss).
+ * Poll the outputs and commit completed batches until at most @p max_open batches are in
+ * flight. While stopping, the wait is bounded by drain_timeout: returns -1 if batches remain
+ * unacknowledged (they are not committed and will be re-sent on restart: duplicates over loss).
  */
-static int wait_acks(struct agent *ag)
+static int drain_until(struct agent *ag, int max_open)
 {
     int64_t deadline = -1;
 
-    while (ag->pending > 0) {
+    for (;;) {
+        if (commit_ready(ag) < 0)
+            return -1;
+        if (batch_ring_count(&ag->ring) <= max_open)
+            return 0;
         if (ag->sig->stop && deadline < 0)
             deadline = clock_mono_ms() + ag->cfg->drain_timeout_ms;
         if (deadline >= 0 && clock_mono_ms() > deadline) {
-            log_warn("agent", "drain timeout: batch not acknowledged, not committed pending=%llu",
-                     (unsigned long long)ag->pending);
+            log_warn("agent", "drain timeout: batches not acknowledged, not committed batches=%d "
+                     "pending=%llu", batch_ring_count(&ag->ring), (unsigned long long)ag->pending);
             return -1;
         }
         poll_outputs(ag, 50);
         housekeeping(ag);
     }
+}
+
+/* Start filling a new batch, after making room for it. */
+static int next_batch(struct agent *ag)
+{
+    if (drain_until(ag, ag->ring.max - 1) < 0)
+        return -1;
+    ag->cur_seq = batch_open(&ag->ring);
     return 0;
 }
 
@@ -152,7 +194,7 @@ static int submit_event(struct agent *ag, const struct audit_event *ev)
         msg.key = kafka_key(out->co, ev);
         msg.ev_class = ev->class;
         msg.dedup_key = ev->dedup_key;
-        msg.token = ag->next_token++;
+        msg.token = ag->cur_seq;
         for (;;) {
             enum out_result r = out->ops->submit(out, &msg);
             if (r == OUT_QUEUED)
@@ -171,6 +213,7 @@ static int submit_event(struct agent *ag, const struct audit_event *ev)
             housekeeping(ag);
         }
         ag->pending++;
+        batch_submitted(&ag->ring, ag->cur_seq);
     }
     ag->st.forwarded++;
     return 0;
@@ -282,6 +325,8 @@ static int run_replay(struct agent *ag)
     int rc = 0;
     struct err err;
 
+    ag->cur_seq = batch_open(&ag->ring);
+
     if (strcmp(ag->opts->replay, "-") != 0) {
         fp = fopen(ag->opts->replay, "r");
         if (fp == NULL) {
@@ -314,15 +359,16 @@ static int run_replay(struct agent *ag)
         }
         if (++in_batch >= (uint64_t)ag->cfg->source.page_size) {
             in_batch = 0;
-            if (wait_acks(ag) < 0) {
+            batch_close(&ag->ring, ag->cur_seq);
+            if (next_batch(ag) < 0) {
                 rc = 2;
                 break;
             }
-            ag->st.batches++;
         }
         housekeeping(ag);
     }
-    if (rc == 0 && wait_acks(ag) < 0)
+    batch_close(&ag->ring, ag->cur_seq);
+    if (rc == 0 && drain_until(ag, 0) < 0)
         rc = 2;
     free(line);
     if (fp != stdin)
@@ -434,7 +480,6 @@ static int run_tail(struct agent *ag)
     char *rules_state = NULL;
     struct err err;
     int rc = 2, r;
-    bool saved_once = false;
 
     if (cs->url == NULL) {
         log_error("agent", "no Elasticsearch source configured (source.url or source.cloud_id); "
@@ -442,6 +487,7 @@ static int run_tail(struct agent *ag)
         return 1;
     }
     cur = cursor_new(cs->lookback_ms, (size_t)ag->cfg->checkpoint.max_seen);
+    ag->cur = cur;
     identity_of(cs, &id);
     err_clear(&err);
     r = ag->opts->reset_checkpoint ? 0
@@ -498,42 +544,46 @@ static int run_tail(struct agent *ag)
             goto out;
         }
         if (r == 0) {
+            /* A sweep ends only when all its pages are committed: the next sweep's overlap
+             * de-duplication relies on the committed set. */
+            if (drain_until(ag, 0) < 0)
+                break;
             /* Persist the start position once even if the first sweep was empty: with
              * start_at = now a restart must not move the start forward past events. */
-            if (!saved_once && cursor_has_watermark(cur)) {
+            if (!ag->saved_once && cursor_has_watermark(cur)) {
                 if (save_checkpoint(ag, cur) < 0)
                     break;
-                saved_once = true;
+                ag->saved_once = true;
             }
             if (ag->opts->once)
                 break;
             sleep_interruptible(ag, cs->poll_interval_ms);
             continue;
         }
-        if (deliver_page(ag, &page) < 0 || wait_acks(ag) < 0) {
-            /* Stopping with the batch not fully acknowledged: do not commit it. */
+        /* Up to max_batches_in_flight pages are delivered while earlier ones await acks;
+         * each is committed, in order, once every output acknowledged all of it. */
+        if (next_batch(ag) < 0) {
             source_es_page_free(&page);
             break;
         }
-        bool changed = page.n > 0 || page.gap;
+        for (int i = 0; i < page.n; i++)
+            batch_add_hit(&ag->ring, ag->cur_seq, page.hits[i].index, page.hits[i].id,
+                          page.hits[i].ts_ms);
+        r = deliver_page(ag, &page);
+        batch_close(&ag->ring, ag->cur_seq);
+        source_es_page_free(&page);
+        if (r < 0)
+            break; /* stopping: what was not acknowledged is not committed */
         struct es_stats es;
         source_es_get_stats(src, &es);
         ag->st.es_requests = es.requests;
         ag->st.es_retries = es.retries;
         ag->st.es_latency_ms = es.last_latency_ms;
-        for (int i = 0; i < page.n; i++)
-            cursor_commit(cur, page.hits[i].index, page.hits[i].id, page.hits[i].ts_ms);
-        cursor_prune(cur);
-        source_es_page_free(&page);
-        ag->st.batches++;
-        if (cursor_has_watermark(cur))
-            ag->st.watermark_ms = cursor_watermark(cur);
-        if (changed) {
-            if (save_checkpoint(ag, cur) < 0)
-                break;
-            saved_once = true;
-        }
+        if (commit_ready(ag) < 0)
+            break;
     }
+    /* SIGTERM: give the batches in flight drain_timeout to be acknowledged and committed. */
+    drain_until(ag, 0);
     /* The final state is already on disk after each batch; write once more so the rule
      * state and pruning of the last sweep are kept too. */
     if (cursor_has_watermark(cur))
@@ -541,6 +591,7 @@ static int run_tail(struct agent *ag)
     rc = 0;
 out:
     source_es_free(src);
+    ag->cur = NULL;
     cursor_free(cur);
     free(rules_state);
     return rc;
@@ -590,6 +641,7 @@ int agent_run(struct cfg *cfg, const struct agent_opts *opts, struct agent_signa
     ag->opts = opts;
     ag->sig = sig;
     ag->ev = xmalloc(sizeof(*ag->ev));
+    batch_ring_init(&ag->ring, cfg->max_batches_in_flight);
     ev_reset(ag->ev);
     strbuf_init(&ag->sb, MSG_MAX_BYTES);
     ag->nc = norm_ctx_new();
@@ -599,8 +651,9 @@ int agent_run(struct cfg *cfg, const struct agent_opts *opts, struct agent_signa
     if (open_outputs(ag) < 0)
         goto out;
     rc = opts->replay ? run_replay(ag) : run_tail(ag);
-    if (wait_acks(ag) < 0 && rc == 0)
-        log_warn("agent", "exiting with unacknowledged messages; they will be re-sent");
+    if (ag->pending > 0)
+        log_warn("agent", "exiting with %llu unacknowledged messages; they will be re-sent",
+                 (unsigned long long)ag->pending);
     log_stats(ag, opts->replay ? "replay done" : "stopped");
 out:
     if (ag->metrics) {
@@ -611,6 +664,7 @@ out:
     rules_free(ag->rules);
     norm_ctx_free(ag->nc);
     strbuf_fini(&ag->sb);
+    batch_ring_fini(&ag->ring);
     free(ag->ev);
     free(ag);
     return rc;

@@ -21,6 +21,7 @@ wait_for grep -q 'ece_auditd_events_forwarded_total 1500' "$T/ece-auditd.prom"
 check "metrics file has the forwarded counter" grep -q '^ece_auditd_events_forwarded_total 1500$' "$T/ece-auditd.prom"
 check "metrics file has per-output acked counts" \
     grep -q 'ece_auditd_output_messages_total{output="f",state="acked"} 1500' "$T/ece-auditd.prom"
+wait_for grep -q '^ece_auditd_checkpoint_lag_seconds' "$T/ece-auditd.prom"
 check "metrics file has the checkpoint lag gauge" grep -q '^ece_auditd_checkpoint_lag_seconds [0-9.]*$' "$T/ece-auditd.prom"
 check "metrics file has Elasticsearch request counts and latency" bash -c \
     "grep -q '^ece_auditd_es_requests_total [1-9]' '$T/ece-auditd.prom' && grep -q '^ece_auditd_es_request_latency_seconds 0.[0-9]*' '$T/ece-auditd.prom'"
