@@ -29,9 +29,11 @@ rs_start() {
 }
 rs_start
 
-# Kafka mock cluster, 3 brokers, topic with 3 partitions, control FIFO
+# Kafka mock cluster, 3 brokers, control FIFO. The mock keeps only the newest few MB of each
+# partition (older segments are dropped, the log start offset moves), so the topic gets
+# enough partitions for the whole run; the test checks every log still starts at offset 0.
 mkfifo "$T/ctl"
-"$MOCK" --bootstraps-file "$T/bootstraps" --control "$T/ctl" --topic ece-audit --partitions 3 \
+"$MOCK" --bootstraps-file "$T/bootstraps" --control "$T/ctl" --topic ece-audit --partitions 16 \
     >"$T/mock.log" 2>"$T/mock.err" &
 PIDS="$PIDS $!"
 wait_for test -s "$T/bootstraps" || { echo "Bail out! kafka mock"; exit 1; }
@@ -74,6 +76,8 @@ import json, sys
 print(len({json.loads(l)["http"]["request"]["id"] for l in open(sys.argv[1]) if l.strip()}))' "$T/kafka.out")" -ge "$N" ]
 }
 DEADLINE=120 wait_for kafka_all
+lowmarks=$(for p in $(seq 0 15); do kcat -Q -b "$(cat "$T/bootstraps")" -t "ece-audit:$p:-2" 2>/dev/null | awk '{print $NF}'; done | sort -u | tr '\n' ' ')
+check "no Kafka partition lost records to the mock's retention (all start at offset 0)" test "$lowmarks" = "0 "
 kill -TERM "$apid"; wait "$apid"; rc=$?
 check "agent exits 0 on SIGTERM after the outages" test "$rc" = 0
 $PY - "$T/docs.ndjson" "$T/out/tls.jsonl" "$T/kafka.out" >"$T/report" <<'PYEOF'
