@@ -14,7 +14,7 @@ n=0 fail=0
 for t in normalize cfg checkpoint; do
     n=$((n + 1))
     work=$(mktemp -d); cp -r "$top/tests/fuzz/corpus/$t/." "$work/"
-    if ( cd "$b" && ./tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 -timeout=10 \
+    if ( cd "$b" && LSAN_OPTIONS=suppressions=$top/tests/lsan.supp ./tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 -timeout=10 \
             -rss_limit_mb=2048 "$work" >"fuzz_$t.log" 2>&1 ); then
         execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$b/fuzz_$t.log" | grep -o '[0-9]*$')
         [ -z "$execs" ] && execs=$(grep -oE '#[0-9]+' "$b/fuzz_$t.log" | tail -1 | tr -d '#')
