@@ -6,6 +6,7 @@
 # agent exits 0 on SIGTERM. E2E_DOCS (default 20000; 100000 by hand) sets the size.
 . "$TOP_SRCDIR/tests/integration/common.sh"
 N=${E2E_DOCS:-20000}
+NPART=$(( N / 2500 + 1 < 16 ? 16 : N / 2500 + 1 ))   # under the mock's per-partition retention
 MOCK="$TOP_BUILDDIR/tests/peers/kafka_mock"
 [ -x "$MOCK" ] && command -v kcat >/dev/null && command -v rsyslogd >/dev/null ||
     { echo "1..0 # SKIP needs kafka_mock, kcat and rsyslogd"; exit 0; }
@@ -33,7 +34,7 @@ rs_start
 # partition (older segments are dropped, the log start offset moves), so the topic gets
 # enough partitions for the whole run; the test checks every log still starts at offset 0.
 mkfifo "$T/ctl"
-"$MOCK" --bootstraps-file "$T/bootstraps" --control "$T/ctl" --topic ece-audit --partitions 16 \
+"$MOCK" --bootstraps-file "$T/bootstraps" --control "$T/ctl" --topic ece-audit --partitions "$NPART" \
     >"$T/mock.log" 2>"$T/mock.err" &
 PIDS="$PIDS $!"
 wait_for test -s "$T/bootstraps" || { echo "Bail out! kafka mock"; exit 1; }
@@ -76,7 +77,7 @@ import json, sys
 print(len({json.loads(l)["http"]["request"]["id"] for l in open(sys.argv[1]) if l.strip()}))' "$T/kafka.out")" -ge "$N" ]
 }
 DEADLINE=120 wait_for kafka_all
-lowmarks=$(for p in $(seq 0 15); do kcat -Q -b "$(cat "$T/bootstraps")" -t "ece-audit:$p:-2" 2>/dev/null | awk '{print $NF}'; done | sort -u | tr '\n' ' ')
+lowmarks=$(for p in $(seq 0 $((NPART - 1))); do kcat -Q -b "$(cat "$T/bootstraps")" -t "ece-audit:$p:-2" 2>/dev/null | awk '{print $NF}'; done | sort -u | tr '\n' ' ')
 check "no Kafka partition lost records to the mock's retention (all start at offset 0)" test "$lowmarks" = "0 "
 kill -TERM "$apid"; wait "$apid"; rc=$?
 check "agent exits 0 on SIGTERM after the outages" test "$rc" = 0
