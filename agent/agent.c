@@ -291,6 +291,19 @@ static int forward_malformed(struct agent *ag, const char *raw, size_t len, cons
     return submit_event(ag, ev);
 }
 
+/* The outcome of normalizing one document: forward it, count a skip, or forward it raw. */
+static int handle_document(struct agent *ag, enum norm_result r, const char *raw, size_t len,
+                           const char *where, const struct err *err)
+{
+    if (r == NORM_OK)
+        return process_event(ag, ag->ev);
+    if (r == NORM_SKIP) {
+        ag->st.skipped++;
+        return 0;
+    }
+    return forward_malformed(ag, raw, len, where, err);
+}
+
 static int emit_gap(struct agent *ag, int64_t from_ms, int64_t to_ms)
 {
     struct audit_event *ev = ag->ev;
@@ -343,16 +356,9 @@ static int run_replay(struct agent *ag)
         ag->st.read++;
         err_clear(&err);
         enum norm_result r = normalize_line(ag->nc, line, (size_t)n, ag->ev, &err);
-        int sr = 0;
-        if (r == NORM_OK) {
-            sr = process_event(ag, ag->ev);
-        } else if (r == NORM_SKIP) {
-            ag->st.skipped++;
-        } else {
-            char where[64];
-            snprintf(where, sizeof(where), "line:%llu", (unsigned long long)lineno);
-            sr = forward_malformed(ag, line, (size_t)n, where, &err);
-        }
+        char where[64];
+        snprintf(where, sizeof(where), "line:%llu", (unsigned long long)lineno);
+        int sr = handle_document(ag, r, line, (size_t)n, where, &err);
         if (sr < 0) {
             rc = 2;
             break;
@@ -454,17 +460,12 @@ static int deliver_page(struct agent *ag, struct es_page *page)
         ag->st.read++;
         err_clear(&err);
         enum norm_result r = normalize_doc(ag->nc, hit->doc, ag->ev, &err);
-        int sr = 0;
-        if (r == NORM_OK) {
-            sr = process_event(ag, ag->ev);
-        } else if (r == NORM_SKIP) {
-            ag->st.skipped++;
-        } else {
-            char where[600];
-            const char *raw = json_object_to_json_string_ext(hit->doc, JSON_C_TO_STRING_PLAIN);
-            snprintf(where, sizeof(where), "%s/%s", hit->index, hit->id);
-            sr = forward_malformed(ag, raw, strlen(raw), where, &err);
-        }
+        const char *raw = NULL;
+        char where[600];
+        if (r == NORM_MALFORMED)
+            raw = json_object_to_json_string_ext(hit->doc, JSON_C_TO_STRING_PLAIN);
+        snprintf(where, sizeof(where), "%s/%s", hit->index, hit->id);
+        int sr = handle_document(ag, r, raw, raw ? strlen(raw) : 0, where, &err);
         if (sr < 0)
             return -1;
     }
