@@ -400,6 +400,20 @@ static void sleep_interruptible(struct agent *ag, int64_t ms)
     }
 }
 
+/* Like sleep_interruptible, committing batches as their acks arrive. */
+static int idle_committing(struct agent *ag, int64_t ms)
+{
+    int64_t end = clock_mono_ms() + ms;
+
+    while (!ag->sig->stop && clock_mono_ms() < end) {
+        if (commit_ready(ag) < 0)
+            return -1;
+        poll_outputs(ag, batch_ring_count(&ag->ring) > 0 ? 20 : 100);
+        housekeeping(ag);
+    }
+    return commit_ready(ag);
+}
+
 static void identity_of(const struct cfg_source *cs, struct checkpoint_identity *id)
 {
     id->url = cs->url;
@@ -545,9 +559,10 @@ static int run_tail(struct agent *ag)
             goto out;
         }
         if (r == 0) {
-            /* A sweep ends only when all its pages are committed: the next sweep's overlap
-             * de-duplication relies on the committed set. */
-            if (drain_until(ag, 0) < 0)
+            /* Caught up. Pages still awaiting acks are not waited for: the source de-dups
+             * the next sweep against what it handed out, so delivery latency does not
+             * include the outputs' ack delay; acks are committed while idle. */
+            if (commit_ready(ag) < 0)
                 break;
             /* Persist the start position once even if the first sweep was empty: with
              * start_at = now a restart must not move the start forward past events. */
@@ -558,7 +573,8 @@ static int run_tail(struct agent *ag)
             }
             if (ag->opts->once)
                 break;
-            sleep_interruptible(ag, cs->poll_interval_ms);
+            if (idle_committing(ag, cs->poll_interval_ms) < 0)
+                break;
             continue;
         }
         /* Up to max_batches_in_flight pages are delivered while earlier ones await acks;

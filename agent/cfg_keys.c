@@ -224,7 +224,7 @@ static const struct cfg_keytab log_tab = TAB(log_keys);
 static const struct cfg_key agent_keys[] = {
     {"drain_timeout", KT_DUR, O(cfg, drain_timeout_ms), 0, 0, 600000, "10s", NULL,
      "on SIGTERM, wait this long for in-flight batches"},
-    {"max_batches_in_flight", KT_INT, O(cfg, max_batches_in_flight), 0, 1, 64, "4", NULL,
+    {"max_batches_in_flight", KT_INT, O(cfg, max_batches_in_flight), 0, 1, 64, "16", NULL,
      "pages sent but not yet acknowledged"},
 };
 static const struct cfg_keytab agent_tab = TAB(agent_keys);

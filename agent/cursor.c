@@ -263,6 +263,27 @@ int64_t cursor_range_start(const struct cursor *cur)
     return cur->wm_ms - cur->lookback_ms;
 }
 
+static void clone_visit(void *ctx, const char *index, const char *id, int64_t ts_ms)
+{
+    struct cursor *copy = ctx;
+    bool has = copy->has_wm;
+    int64_t wm = copy->wm_ms;
+
+    cursor_commit(copy, index, id, ts_ms);
+    copy->has_wm = has;     /* the watermark is copied, not recomputed from the entries */
+    copy->wm_ms = wm;
+}
+
+struct cursor *cursor_clone(const struct cursor *cur)
+{
+    struct cursor *copy = cursor_new(cur->lookback_ms, cur->max_seen);
+
+    copy->has_wm = cur->has_wm;
+    copy->wm_ms = cur->wm_ms;
+    cursor_foreach(cur, clone_visit, copy);
+    return copy;
+}
+
 size_t cursor_seen_count(const struct cursor *cur)
 {
     return cur->count;

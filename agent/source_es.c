@@ -5,7 +5,10 @@
  *
  * Exactly once, how: within one PIT, search_after on [ts, _shard_doc] visits every document
  * of the snapshot once. Across sweeps, the range restarts at watermark - lookback and hits
- * already committed are skipped with cursor_seen(). When the PIT is lost mid-sweep the
+ * already handed out are skipped with cursor_seen() on the "fetched" cursor: a copy of the
+ * committed cursor taken at start, advanced as hits are handed out, so that a sweep can begin
+ * while the previous one's pages still await acknowledgement (a restart resumes from the
+ * committed cursor and re-sends those: duplicates, never loss). When the PIT is lost mid-sweep the
  * _shard_doc values are worthless, so the sweep restarts from the newest timestamp handed out
  * (range gte that ms) and skips the hits of that millisecond it already handed out (the
  * "handed" set) as well as committed ones.
@@ -35,7 +38,8 @@
 
 struct source_es {
     const struct cfg_source *cs;
-    struct cursor *cur;
+    struct cursor *cur;       /* committed by the agent: read at start only */
+    struct cursor *fetched;   /* handed out in this run: range start and de-dup */
     struct es_client c;       /* requests, retries, failure logging */
     char *query;              /* normalized extra filter, or NULL */
     char *index_path;         /* "/<escaped pattern>" */
@@ -261,6 +265,8 @@ static int start(struct source_es *src, struct es_page *page, struct err *err)
         log_info("source", "no checkpoint: starting at %s",
                  src->cs->start_at == START_BEGINNING ? "the oldest document" : when);
     }
+    cursor_free(src->fetched);
+    src->fetched = cursor_clone(src->cur);
     src->started = true;
     return 0;
 }
@@ -274,8 +280,10 @@ static void reset_handed(struct source_es *src)
 /* Returns 1 when a sweep is open, 0 when the range is empty (caught up). */
 static int begin_sweep(struct source_es *src, struct err *err)
 {
-    int64_t start = cursor_range_start(src->cur);
+    int64_t start;
 
+    cursor_prune(src->fetched);
+    start = cursor_range_start(src->fetched);
     src->lt_ms = clock_wall_ms() - src->cs->settle_delay_ms;
     src->gte_ms = start > src->floor_ms ? start : src->floor_ms;
     if (src->gte_ms >= src->lt_ms) {
@@ -351,7 +359,7 @@ static void filter(struct source_es *src, struct es_result *res)
     src->search_after = es_result_sort_json(res, res->n - 1);
     for (int i = 0; i < res->n; i++) {
         const struct es_hit *h = &res->hits[i];
-        if (cursor_seen(src->cur, h->index, h->id) ||
+        if (cursor_seen(src->fetched, h->index, h->id) ||
             (have_old && h->ts_ms == old && cursor_seen(src->handed, h->index, h->id))) {
             src->st.skipped_seen++;
             continue;
@@ -364,6 +372,8 @@ static void filter(struct source_es *src, struct es_result *res)
         src->resume_ms = last;
         src->have_resume = true;
     }
+    for (int i = 0; i < out; i++)
+        cursor_commit(src->fetched, res->hits[i].index, res->hits[i].id, res->hits[i].ts_ms);
     for (int i = 0; i < out; i++)
         if (res->hits[i].ts_ms == src->resume_ms)
             cursor_commit(src->handed, res->hits[i].index, res->hits[i].id, res->hits[i].ts_ms);
@@ -535,6 +545,7 @@ void source_es_free(struct source_es *src)
         source_es_end_sweep(src);
     es_client_fini(&src->c);
     cursor_free(src->handed);
+    cursor_free(src->fetched);
     free(src->query);
     free(src->index_path);
     free(src->pit_id);

@@ -156,7 +156,7 @@ struct cfg {
     struct cfg_metrics metrics;
     struct cfg_log log;
     int64_t drain_timeout_ms; /* SIGTERM drain bound, default 10s */
-    int max_batches_in_flight;/* default 4 */
+    int max_batches_in_flight;/* default 16 */
 };
 
 /** @brief Fill @p cfg with built-in defaults (no outputs). */

@@ -12,6 +12,8 @@ struct cursor;
 /** @brief @p max_seen caps the de-dup set (oldest entries evicted first). */
 struct cursor *cursor_new(int64_t lookback_ms, size_t max_seen);
 void cursor_free(struct cursor *cur);
+/** @brief An independent copy: same watermark, entries, lookback and cap. */
+struct cursor *cursor_clone(const struct cursor *cur);
 
 bool cursor_has_watermark(const struct cursor *cur);
 int64_t cursor_watermark(const struct cursor *cur);

@@ -2,7 +2,7 @@
 # Crash suite: tail the emulator while documents keep arriving, SIGKILL the agent at
 # seeded random moments (KILLS times, default 20), restart it each time, then catch up
 # with --once. Every request id must be delivered at least once; the duplicates per kill
-# must stay within the batches in flight (max_batches_in_flight pages, default 4). Also: the checkpoint is always the old
+# must stay within the batches in flight (max_batches_in_flight = 4 pages here). Also: the checkpoint is always the old
 # or the new version (valid JSON) after every kill. SEED and CRASH_DOCS override.
 . "$TOP_SRCDIR/tests/integration/common.sh"
 N=${CRASH_DOCS:-20000}
@@ -20,6 +20,7 @@ source = { url = "$ES_URL"; index = "services-logs*"; page_size = $PAGE; poll_in
 checkpoint = { path = "$T/cp.json"; };
 events = { forward_read_only = true; };
 outputs = ( { name = "file"; type = "file"; path = "$T/out.json"; format = "json"; header = "none"; } );
+agent = { max_batches_in_flight = 4; };
 CONF
 # live ingestion: the second half arrives in chunks while the agent runs and is killed
 $PY - "$ES_URL" "$T/second.ndjson" <<'PYEOF' &

@@ -22,6 +22,7 @@ source = {
 checkpoint = { path = "$3"; };
 events = { forward_read_only = true; };
 outputs = ( { name = "file"; type = "file"; path = "$2"; format = "json"; header = "none"; } );
+agent = { max_batches_in_flight = 4; };   # the kill -9 duplicate bound below
 CONF
 }
 # ids FILE: request ids (event.id) of the events in FILE, one per line

@@ -151,7 +151,7 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.log.level, "info");
     assert_string_equal(cfg.log.target, "stderr");
     assert_true(cfg.drain_timeout_ms == 10000);
-    assert_int_equal(cfg.max_batches_in_flight, 4);
+    assert_int_equal(cfg.max_batches_in_flight, 16);
     cfg_free(&cfg);
 }
 

@@ -177,6 +177,35 @@ static void test_many_keys(void **state)
     cursor_free(cur);
 }
 
+/* The source's fetched-position copy: independent of the original, same content. */
+static void test_clone_is_independent(void **state)
+{
+    struct cursor *cur = cursor_new(60000, 3);
+
+    cursor_set_watermark(cur, 5000);
+    cursor_commit(cur, "i", "1", 1000);
+    cursor_commit(cur, "i", "2", 2000);
+    struct cursor *copy = cursor_clone(cur);
+    assert_int_equal(cursor_watermark(copy), 5000);     /* not the newest entry's 2000 */
+    assert_true(cursor_seen(copy, "i", "1"));
+    assert_true(cursor_seen(copy, "i", "2"));
+    assert_int_equal(cursor_range_start(copy), 5000 - 60000);
+    cursor_commit(copy, "i", "3", 9000);
+    cursor_commit(copy, "i", "4", 9500);                /* cap 3 is copied: "1" is evicted */
+    assert_false(cursor_seen(copy, "i", "1"));
+    assert_false(cursor_seen(cur, "i", "3"));
+    assert_true(cursor_seen(cur, "i", "1"));
+    assert_int_equal(cursor_watermark(cur), 5000);
+    assert_int_equal(cursor_watermark(copy), 9500);
+    cursor_free(copy);
+    cursor_free(cur);
+    struct cursor *empty = cursor_new(1000, 10);
+    copy = cursor_clone(empty);
+    assert_false(cursor_has_watermark(copy));
+    cursor_free(copy);
+    cursor_free(empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_cap_evicts_oldest),
         cmocka_unit_test(test_foreach_visits_everything),
         cmocka_unit_test(test_many_keys),
+        cmocka_unit_test(test_clone_is_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
