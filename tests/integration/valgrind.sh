@@ -7,7 +7,7 @@ if ldd "$ECE_AUDITD" | grep -q libasan || ! command -v valgrind >/dev/null; then
     echo "1..0 # SKIP sanitizer build (ASan replaces valgrind there) or no valgrind"
     exit 0
 fi
-VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no"
+VG="valgrind --soname-synonyms=somalloc=*jemalloc* --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no"
 check "replay of the samples (CEF) is memcheck-clean" \
     $VG "$ECE_AUDITD" --replay "$TOP_SRCDIR/tests/data/ece-samples.ndjson" --stdout rfc5424-cef
 check "replay of the samples (LEEF, JSON) is memcheck-clean" bash -c \
