@@ -98,12 +98,28 @@ def main():
         t = time.monotonic()
         wrap = os.environ.get("AGENT_WRAP", "").split()  # e.g. "perf record -g -o perf.data"
         p = subprocess.Popen(wrap + [agent, "--once", "-c", cf], stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "a.err"), "w"))
+        hwm = [0]
+
+        def watch():   # ru_maxrss would include the forking Python's RSS (kept across exec)
+            while p.poll() is None:
+                try:
+                    with open("/proc/%d/status" % p.pid) as f:
+                        for l in f:
+                            if l.startswith("VmHWM"):
+                                hwm[0] = max(hwm[0], int(l.split()[1]))
+                except OSError:
+                    pass
+                time.sleep(0.05)
+        import threading
+        th = threading.Thread(target=watch, daemon=True)
+        th.start()
         _, st, ru = os.wait4(p.pid, 0)
         wall = time.monotonic() - t
         cpu = ru.ru_utime + ru.ru_stime
         print("end to end (emulator -> agent -> rsyslog TCP + Kafka), %d docs, syslog ack_delay %s:" % (a.events, ACK_DELAY))
-        print("  %.0f events/s to both outputs (checkpointed), agent CPU %.2f us/event, agent peak RSS %.1f MiB" % (
-            a.events / wall, cpu * 1e6 / a.events, ru.ru_maxrss / 1024.0))
+        print("  %.0f events/s to both outputs (checkpointed), agent CPU %.2f us/event (user %.2f + sys %.2f), "
+              "agent peak RSS %.1f MiB" % (a.events / wall, cpu * 1e6 / a.events, ru.ru_utime * 1e6 / a.events,
+                                           ru.ru_stime * 1e6 / a.events, hwm[0] / 1024.0))
         if a.latency_events <= 0:
             return
         # latency, on an emptied emulator: it scans every stored document per search in
