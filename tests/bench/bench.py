@@ -2,9 +2,11 @@
 """Benchmarks for ece-auditd: prints a table, never pass/fail.
 
 Side by side in one run (the machine is shared and noisy: compare ratios, not absolutes):
-  * ece-auditd --replay -> RFC 5424 + CEF -> /dev/null  (events/s, CPU s per 1M, peak RSS)
+  * ece-auditd --replay -> RFC 5424 + CEF -> /dev/null  (events/s, CPU s per 1M, peak RSS);
+    the agent reads + normalizes on a second thread while the first formats and writes
   * json-c parse-only floor (bench_floor): the cost the agent cannot go below
-  * rsyslog imfile + mmjsonparse + omfile with a RFC 5424 + CEF template (tuned: see conf)
+  * rsyslog imfile + mmjsonparse + omfile with a RFC 5424 + CEF template (tuned: see conf;
+    more worker threads were tried and are slower)
   * jq producing a comparable line (the "script a user would write")
   * memory: peak RSS at 100k vs 10M replayed events
   * callgrind instructions per event on the replay path (stable across runs)
@@ -38,20 +40,38 @@ def gen_input(path, n, seed=1):
 
 
 def run(cmd, stdin=None, stdout=subprocess.DEVNULL, env=None):
-    """Run cmd; return (wall s, cpu s, peak RSS MiB) of the child (wait4 rusage)."""
+    """Run cmd; return (wall s, cpu s, peak RSS MiB) of the child. CPU from wait4 rusage; peak
+    RSS is VmHWM from /proc/<pid>/status, polled while the child runs (ru_maxrss would report
+    the forking python's RSS: Linux carries maxrss across exec)."""
     t = time.monotonic()
     p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
+    hwm = 0
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            break
+        try:
+            with open("/proc/%d/status" % p.pid) as f:
+                for l in f:
+                    if l.startswith("VmHWM"):
+                        hwm = max(hwm, int(l.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
     wall = time.monotonic() - t
-    if os.waitstatus_to_exitcode(status) != 0:
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
         raise RuntimeError("%s exited %s" % (cmd[0], status))
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+    return wall, ru.ru_utime + ru.ru_stime, hwm / 1024.0
 
 
 def bench_rsyslog(inp, n, work):
     """rsyslog 8.2302 reading the same NDJSON with imfile, mmjsonparse, omfile template.
     Tuning: inotify imfile with a large readTimeout, big main queue, omfile async writing
-    with a 1 MiB buffer, no flushes per message, no fsync: its best configuration here."""
+    with a 1 MiB buffer, no flushes per message, no fsync: its best configuration here.
+    More worker threads were tried (main_queue workerThreads=2: -25% events/s; a ruleset
+    LinkedList queue with 1 or 2 workers: -23..-40% events/s, 2x CPU, 320 MiB): omfile
+    serializes per action, so one worker on a Direct ruleset stays fastest (numbers in the conf)."""
     out = os.path.join(work, "rsyslog.out")
     conf = open(os.path.join(TOP, "tests/bench/rsyslog-bench.conf.in")).read()
     conf = conf.replace("@WORK@", work).replace("@INPUT@", inp).replace("@OUTPUT@", out)
