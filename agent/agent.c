@@ -373,8 +373,13 @@ static int run_replay(struct agent *ag)
         }
         housekeeping(ag);
     }
+    bool read_failed = rc == 0 && ferror(fp);
+    if (read_failed)    /* e.g. a directory, or EIO: what was read is still delivered */
+        log_error("agent", "cannot read replay input %s: %s", ag->opts->replay, strerror(errno));
     batch_close(&ag->ring, ag->cur_seq);
     if (rc == 0 && drain_until(ag, 0) < 0)
+        rc = 2;
+    if (read_failed)
         rc = 2;
     free(line);
     if (fp != stdin)

@@ -96,4 +96,9 @@ check "malformed lines go out as agent.malformed_document events" \
     test "$(grep -c '"agent.malformed_document"' "$T/bad.json")" = 2
 check "--stdout rejects an unknown format with exit 1" \
     bash -c '"$0" --replay /dev/null --stdout xml; test $? = 1' "$ECE_AUDITD"
+mkdir "$T/adir"
+"$ECE_AUDITD" --replay "$T/adir" --stdout json >/dev/null 2>"$T/dir.err"
+rc=$?
+check "an unreadable replay input (a directory) exits 2, not 0" test "$rc" = 2
+check "... and the error names the input and the reason" grep -q "cannot read replay input $T/adir: Is a directory" "$T/dir.err"
 finish
