@@ -61,21 +61,24 @@ def start_peers(work, build):
 
 ACK_DELAY = os.environ.get("ACK_DELAY", "2s")
 PAGE = int(os.environ.get("PAGE", "1000"))
+OUTPUTS = os.environ.get("OUTPUTS", "both")   # attribution runs: syslog | kafka | both
 
 
 def agent_conf(work, es_url, bs, tcp, poll, settle, start_at):
+    outs = []
+    if OUTPUTS in ("both", "syslog"):
+        outs.append('''{ name = "siem"; type = "syslog"; host = "127.0.0.1"; port = %d; transport = "tcp";
+    format = "cef"; ack_delay = "%s"; }''' % (tcp, ACK_DELAY))
+    if OUTPUTS in ("both", "kafka"):
+        outs.append('''{ name = "bus"; type = "kafka"; brokers = "%s"; topic = "ece-audit"; format = "json";
+    properties = [ "linger.ms=5" ]; }''' % bs)
     path = os.path.join(work, "agent-%s.conf" % poll)
     open(path, "w").write('''
 source = { url = "%s"; index = "services-logs*"; page_size = %s; poll_interval = "%s";
            settle_delay = "%s"; start_at = "%s"; };
 checkpoint = { path = "%s/cp-%s.json"; };
 events = { forward_read_only = true; };
-outputs = (
-  { name = "siem"; type = "syslog"; host = "127.0.0.1"; port = %d; transport = "tcp"; format = "cef";
-    ack_delay = "%s"; },
-  { name = "bus"; type = "kafka"; brokers = "%s"; topic = "ece-audit"; format = "json";
-    properties = [ "linger.ms=5" ]; }
-);''' % (es_url, PAGE, poll, settle, start_at, work, poll, tcp, ACK_DELAY, bs))
+outputs = ( %s );''' % (es_url, PAGE, poll, settle, start_at, work, poll, ", ".join(outs)))
     return path
 
 
