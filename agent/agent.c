@@ -10,13 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include "agent.h"
 #include "batch.h"
 #include "checkpoint.h"
 #include "cursor.h"
 #include "event.h"
 #include "format.h"
+#include "jdoc.h"
 #include "log.h"
 #include "metrics.h"
 #include "normalize.h"
@@ -480,11 +480,12 @@ static int deliver_page(struct agent *ag, struct es_page *page)
         err_clear(&err);
         enum norm_result r = normalize_doc(ag->nc, hit->doc, ag->ev, &err);
         const char *raw = NULL;
+        size_t raw_len = 0;
         char where[600];
         if (r == NORM_MALFORMED)
-            raw = json_object_to_json_string_ext(hit->doc, JSON_C_TO_STRING_PLAIN);
+            raw = jnode_raw(hit->doc, &raw_len); /* the hit exactly as Elasticsearch sent it */
         snprintf(where, sizeof(where), "%s/%s", hit->index, hit->id);
-        int sr = handle_document(ag, r, raw, raw ? strlen(raw) : 0, where, &err);
+        int sr = handle_document(ag, r, raw, raw_len, where, &err);
         if (sr < 0)
             return -1;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "es_json.h"
+#include "jdoc.h"
 #include "event.h"
 #include "xalloc.h"
 
@@ -143,6 +144,27 @@ static struct json_object *parse(const char *body, size_t len, const char **why)
     return root;
 }
 
+/* A response document: jdoc (fast, strict); when it refuses, json-c words why, and should
+ * json-c accept the body all the same, its serialization is read instead. */
+static struct jnode *parse_doc(struct jdoc *d, const char *body, size_t len, const char **why)
+{
+    struct json_object *o;
+    struct jnode *root;
+    const char *txt;
+
+    *why = NULL;
+    if (body != NULL && len > 0 && (root = jdoc_parse(d, body, len, NULL)) != NULL)
+        return root;
+    if ((o = parse(body, len, why)) == NULL)
+        return NULL;
+    txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    root = jdoc_parse(d, txt, strlen(txt), NULL);
+    json_object_put(o);
+    if (root == NULL)
+        *why = "rejected by the strict reader";
+    return root;
+}
+
 int es_query_normalize(const char *query, char **out, struct err *err)
 {
     struct json_object *root;
@@ -164,59 +186,74 @@ int es_query_normalize(const char *query, char **out, struct err *err)
     return 0;
 }
 
-static struct json_object *get(struct json_object *o, const char *key)
+static struct jnode *get(struct jnode *o, const char *key)
 {
-    struct json_object *v = NULL;
-
-    if (o == NULL || !json_object_is_type(o, json_type_object))
-        return NULL;
-    return json_object_object_get_ex(o, key, &v) ? v : NULL;
+    return o != NULL ? jnode_get(o, key, strlen(key)) : NULL;
 }
 
-static const char *get_str(struct json_object *o, const char *key)
+static const char *get_str(struct jnode *o, const char *key)
 {
-    struct json_object *v = get(o, key);
+    size_t n;
+    struct jnode *v = get(o, key);
 
-    return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                 : NULL;
+    return v != NULL ? jnode_str(v, &n) : NULL;
+}
+
+static bool get_int(struct jnode *o, const char *key, int64_t *v)
+{
+    double d;
+    struct jnode *n = get(o, key);
+
+    return n != NULL && jnode_num(n, v, &d) == 1;
+}
+
+static struct jnode *array_first(struct jnode *a)
+{
+    struct jiter it;
+    const char *k;
+    struct jnode *v;
+
+    if (a == NULL || jnode_type(a) != JT_ARRAY)
+        return NULL;
+    jiter_init(&it, a);
+    return jiter_next(&it, &k, &v) ? v : NULL;
 }
 
 int es_parse_pit_open(const char *body, size_t len, char **pit_id, struct err *err)
 {
     const char *why, *id;
-    struct json_object *root = parse(body, len, &why);
+    struct jdoc *d = jdoc_new(ES_JSON_DEPTH);
+    struct jnode *root = parse_doc(d, body, len, &why);
+    int rc = 0;
 
     *pit_id = NULL;
-    if (root == NULL)
-        return err_set(err, ERR_PARSE, "PIT open response is not JSON: %s", why);
-    id = get_str(root, "id");
-    if (id == NULL || *id == '\0') {
-        json_object_put(root);
-        return err_set(err, ERR_PARSE, "PIT open response has no \"id\"");
+    if (root == NULL) {
+        rc = err_set(err, ERR_PARSE, "PIT open response is not JSON: %s", why);
+    } else if ((id = get_str(root, "id")) == NULL || *id == '\0') {
+        rc = err_set(err, ERR_PARSE, "PIT open response has no \"id\"");
+    } else {
+        *pit_id = xstrdup(id);
     }
-    *pit_id = xstrdup(id);
-    json_object_put(root);
-    return 0;
+    jdoc_free(d);
+    return rc;
 }
 
 /* Does any "type" under @p o name the missing search context? (root_cause, caused_by,
  * failed_shards[].reason, _shards.failures[].reason all carry one.) */
-static bool has_context_missing(struct json_object *o, int depth)
+static bool has_context_missing(struct jnode *o, int depth)
 {
-    if (o == NULL || depth > 8)
+    struct jiter it;
+    const char *key;
+    struct jnode *val;
+    size_t n, i = 0;
+    const char *s;
+
+    if (o == NULL || depth > 8 || (jnode_type(o) != JT_ARRAY && jnode_type(o) != JT_OBJECT))
         return false;
-    if (json_object_is_type(o, json_type_array)) {
-        size_t n = json_object_array_length(o);
-        for (size_t i = 0; i < n && i < 64; i++)
-            if (has_context_missing(json_object_array_get_idx(o, i), depth + 1))
-                return true;
-        return false;
-    }
-    if (!json_object_is_type(o, json_type_object))
-        return false;
-    json_object_object_foreach(o, key, val) {
-        if (strcmp(key, "type") == 0 && json_object_is_type(val, json_type_string) &&
-            strcmp(json_object_get_string(val), "search_context_missing_exception") == 0)
+    jiter_init(&it, o);
+    while (jiter_next(&it, &key, &val) && i++ < 64) {
+        if (key != NULL && strcmp(key, "type") == 0 && (s = jnode_str(val, &n)) != NULL &&
+            strcmp(s, "search_context_missing_exception") == 0)
             return true;
         if (has_context_missing(val, depth + 1))
             return true;
@@ -263,20 +300,18 @@ static enum es_class classify(const struct es_error *e)
 void es_parse_error(long status, const char *body, size_t len, struct es_error *e)
 {
     const char *why;
-    struct json_object *root = parse(body, len, &why), *error, *rc;
+    struct jdoc *d = jdoc_new(ES_JSON_DEPTH);
+    struct jnode *root = parse_doc(d, body, len, &why), *error, *rc;
+    size_t n;
 
     memset(e, 0, sizeof(*e));
     e->status = status;
     error = get(root, "error");
-    if (error != NULL && json_object_is_type(error, json_type_string)) {
-        copy_clean(e->reason, sizeof(e->reason), json_object_get_string(error));
-    } else if (error != NULL) {
+    if (error != NULL && jnode_type(error) == JT_STRING) {
+        copy_clean(e->reason, sizeof(e->reason), jnode_str(error, &n));
+    } else if (error != NULL && jnode_type(error) == JT_OBJECT) {
         const char *type = get_str(error, "type"), *reason = get_str(error, "reason");
-        rc = get(error, "root_cause");
-        rc = rc != NULL && json_object_is_type(rc, json_type_array) &&
-                     json_object_array_length(rc) > 0
-                 ? json_object_array_get_idx(rc, 0)
-                 : NULL;
+        rc = array_first(get(error, "root_cause"));
         /* the root cause names the real problem; "all shards failed" says little */
         if (get_str(rc, "type") != NULL) {
             type = get_str(rc, "type");
@@ -297,38 +332,41 @@ void es_parse_error(long status, const char *body, size_t len, struct es_error *
         bracket_after(e->reason, "index privileges ", e->privileges, sizeof(e->privileges));
     }
     e->cls = classify(e);
-    json_object_put(root);
+    jdoc_free(d);
 }
 
 void es_result_fini(struct es_result *res)
 {
-    json_object_put(res->root);
+    jdoc_free(res->doc);
     free(res->hits);
     free(res->sorts);
     memset(res, 0, sizeof(*res));
 }
 
-static int parse_ts(struct json_object *v, int64_t *ts)
+static int parse_ts(struct jnode *v, int64_t *ts)
 {
-    if (json_object_is_type(v, json_type_string))
-        return ev_parse_time(json_object_get_string(v), ts);
-    if (json_object_is_type(v, json_type_int)) {
-        *ts = json_object_get_int64(v);
+    size_t n;
+    double d;
+    const char *s = jnode_str(v, &n);
+
+    if (s != NULL)
+        return ev_parse_time(s, ts);
+    if (jnode_type(v) == JT_NUMBER && jnode_num(v, ts, &d) == 1)
         return 0;
-    }
     return -1;
 }
 
-static void shard_failures(struct es_result *res)
+static void shard_failures(struct es_result *res, struct jnode *root)
 {
-    struct json_object *shards = get(res->root, "_shards"), *f, *failed;
+    struct jnode *shards = get(root, "_shards"), *f, *reason;
+    int64_t failed;
 
-    failed = get(shards, "failed");
-    res->shards_failed = failed != NULL ? json_object_get_int(failed) : 0;
+    res->shards_failed = get_int(shards, "failed", &failed) && failed > 0 && failed < 1000000
+                             ? (int)failed : 0;
     f = get(shards, "failures");
     res->context_missing = has_context_missing(f, 0);
-    if (f != NULL && json_object_is_type(f, json_type_array) && json_object_array_length(f)) {
-        struct json_object *reason = get(json_object_array_get_idx(f, 0), "reason");
+    if (f != NULL && jnode_type(f) == JT_ARRAY && jnode_size(f) > 0) {
+        reason = get(array_first(f), "reason");
         snprintf(res->failure, sizeof(res->failure), "%s: %s",
                  get_str(reason, "type") ? get_str(reason, "type") : "?",
                  get_str(reason, "reason") ? get_str(reason, "reason") : "?");
@@ -337,77 +375,89 @@ static void shard_failures(struct es_result *res)
         res->shards_failed = 1;
 }
 
-static int parse_hit(struct es_result *res, int i, struct json_object *hit, struct err *err)
+static int parse_hit(struct es_result *res, int i, struct jnode *hit, struct err *err)
 {
-    struct json_object *sort = get(hit, "sort");
+    struct jnode *sort = get(hit, "sort"), *first;
     struct es_hit *h = &res->hits[i];
+    size_t n;
+    const char *raw;
 
     h->index = get_str(hit, "_index");
     h->id = get_str(hit, "_id");
     h->doc = hit;
     if (h->index == NULL || h->id == NULL)
         return err_set(err, ERR_PARSE, "hit %d has no _index/_id", i);
-    if (sort == NULL || !json_object_is_type(sort, json_type_array) ||
-        json_object_array_length(sort) == 0)
+    if ((first = array_first(sort)) == NULL)
         return err_set(err, ERR_PARSE, "hit %s/%s has no sort values", h->index, h->id);
-    if (parse_ts(json_object_array_get_idx(sort, 0), &h->ts_ms) < 0)
-        return err_set(err, ERR_PARSE, "hit %s/%s: sort value %s is not a timestamp",
-                       h->index, h->id,
-                       json_object_to_json_string(json_object_array_get_idx(sort, 0)));
+    if (parse_ts(first, &h->ts_ms) < 0) {
+        raw = jnode_raw(first, &n);
+        return err_set(err, ERR_PARSE, "hit %s/%s: sort value %.*s is not a timestamp",
+                       h->index, h->id, (int)(n < 100 ? n : 100), raw);
+    }
     res->sorts[i] = sort;
     return 0;
 }
 
 int es_parse_search(const char *body, size_t len, struct es_result *res, struct err *err)
 {
-    const char *why;
-    struct json_object *hits;
-    size_t n;
+    const char *why, *k;
+    struct jnode *root, *hits, *hit;
+    struct jiter it;
+    size_t n, i = 0;
 
     memset(res, 0, sizeof(*res));
-    res->root = parse(body, len, &why);
-    if (res->root == NULL)
+    res->doc = jdoc_new(ES_JSON_DEPTH);
+    if ((root = parse_doc(res->doc, body, len, &why)) == NULL) {
+        es_result_fini(res);
         return err_set(err, ERR_PARSE, "search response is not JSON: %s", why);
-    res->pit_id = get_str(res->root, "pit_id");
-    shard_failures(res);
+    }
+    res->pit_id = get_str(root, "pit_id");
+    shard_failures(res, root);
     if (res->shards_failed > 0)
         return 0;
-    hits = get(get(res->root, "hits"), "hits");
-    if (hits == NULL || !json_object_is_type(hits, json_type_array)) {
+    hits = get(get(root, "hits"), "hits");
+    if (hits == NULL || jnode_type(hits) != JT_ARRAY) {
         es_result_fini(res);
         return err_set(err, ERR_PARSE, "search response has no hits.hits array");
     }
-    n = json_object_array_length(hits);
+    n = jnode_size(hits);
     res->hits = xcalloc(n ? n : 1, sizeof(*res->hits));
     res->sorts = xcalloc(n ? n : 1, sizeof(*res->sorts));
-    for (size_t i = 0; i < n; i++) {
-        if (parse_hit(res, (int)i, json_object_array_get_idx(hits, i), err) < 0) {
+    jiter_init(&it, hits);
+    while (jiter_next(&it, &k, &hit)) {
+        if (parse_hit(res, (int)i, hit, err) < 0) {
             es_result_fini(res);
             return -1;
         }
+        i++;
     }
-    res->n = (int)n;
+    res->n = (int)i;
     return 0;
 }
 
 char *es_result_sort_json(const struct es_result *res, int i)
 {
-    return xstrdup(json_object_to_json_string_ext(
-        res->sorts[i], JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    size_t n;
+    const char *raw = jnode_raw(res->sorts[i], &n);
+
+    return xstrndup(raw, n);
 }
 
 int es_parse_info(const char *body, size_t len, char *version, size_t vsize, char *cluster,
                   size_t csize, struct err *err)
 {
     const char *why, *v, *c;
-    struct json_object *root = parse(body, len, &why);
+    struct jdoc *d = jdoc_new(ES_JSON_DEPTH);
+    struct jnode *root = parse_doc(d, body, len, &why);
 
-    if (root == NULL)
+    if (root == NULL) {
+        jdoc_free(d);
         return err_set(err, ERR_PARSE, "GET / answer is not JSON: %s", why);
+    }
     v = get_str(get(root, "version"), "number");
     c = get_str(root, "cluster_name");
     copy_clean(version, vsize, v != NULL ? v : "?");
     copy_clean(cluster, csize, c != NULL ? c : "?");
-    json_object_put(root);
+    jdoc_free(d);
     return 0;
 }

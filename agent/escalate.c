@@ -28,6 +28,7 @@ struct vc_ent {
 
 struct norm_ctx {
     struct json_tokener *tk; /* made on first use */
+    struct jdoc *doc[NORM_DOC__N];
     uint32_t head; /* next slot to fill; the oldest entry once full */
     int32_t bucket[VC_BUCKETS];
     struct vc_ent ent[VC_SLOTS];
@@ -43,24 +44,50 @@ struct norm_ctx *norm_ctx_new(void)
 
 void norm_ctx_free(struct norm_ctx *nc)
 {
-    if (nc && nc->tk)
+    if (nc == NULL)
+        return;
+    if (nc->tk)
         json_tokener_free(nc->tk);
+    for (int i = 0; i < NORM_DOC__N; i++)
+        jdoc_free(nc->doc[i]);
     free(nc);
 }
 
-static pthread_key_t tk_key;
-static pthread_once_t tk_once = PTHREAD_ONCE_INIT;
-static __thread struct json_tokener *tk_thread;
+/* Without a norm_ctx (tests, fuzzers, tools) each thread has its own parsers, freed with it. */
+struct thread_parsers {
+    struct json_tokener *tk;
+    struct jdoc *doc[NORM_DOC__N];
+};
 
-static void tk_free(void *tk)
+static pthread_key_t tp_key;
+static pthread_once_t tp_once = PTHREAD_ONCE_INIT;
+static __thread struct thread_parsers *tp_thread;
+
+static void tp_free(void *p)
 {
-    json_tokener_free(tk);
+    struct thread_parsers *tp = p;
+
+    if (tp->tk)
+        json_tokener_free(tp->tk);
+    for (int i = 0; i < NORM_DOC__N; i++)
+        jdoc_free(tp->doc[i]);
+    free(tp);
 }
 
-static void tk_key_make(void)
+static void tp_key_make(void)
 {
-    if (pthread_key_create(&tk_key, tk_free) != 0)
+    if (pthread_key_create(&tp_key, tp_free) != 0)
         abort();
+}
+
+static struct thread_parsers *thread_parsers(void)
+{
+    if (tp_thread == NULL) {
+        pthread_once(&tp_once, tp_key_make);
+        tp_thread = xcalloc(1, sizeof(*tp_thread));
+        pthread_setspecific(tp_key, tp_thread); /* freed when the thread ends */
+    }
+    return tp_thread;
 }
 
 static struct json_tokener *tk_new(void)
@@ -75,14 +102,16 @@ static struct json_tokener *tk_new(void)
 
 struct json_tokener *norm_tokener(struct norm_ctx *nc)
 {
-    if (nc != NULL)
-        return nc->tk ? nc->tk : (nc->tk = tk_new());
-    if (tk_thread == NULL) {
-        pthread_once(&tk_once, tk_key_make);
-        tk_thread = tk_new();
-        pthread_setspecific(tk_key, tk_thread); /* freed when the thread ends */
-    }
-    return tk_thread;
+    struct json_tokener **tk = nc != NULL ? &nc->tk : &thread_parsers()->tk;
+
+    return *tk ? *tk : (*tk = tk_new());
+}
+
+struct jdoc *norm_doc(struct norm_ctx *nc, enum norm_docs which)
+{
+    struct jdoc **d = nc != NULL ? &nc->doc[which] : &thread_parsers()->doc[which];
+
+    return *d ? *d : (*d = jdoc_new(NORM_DEPTH_MAX));
 }
 
 static uint32_t fnv1a(const char *s, size_t n)
@@ -130,11 +159,11 @@ static void vc_store(struct norm_ctx *nc, const char *id, size_t n, const char *
 
 /* ---- payloads ---- */
 
-void payload_load(struct payload *pl, struct json_object *node, struct json_tokener *tk)
+void payload_load(struct payload *pl, struct jnode *node, struct jdoc *pd)
 {
-    size_t len, i = 0, end;
+    size_t len, i = 0;
     const char *s;
-    struct json_object *o;
+    struct jnode *o;
 
     if (jv_is_obj(node)) {
         pl->root = node;
@@ -146,24 +175,16 @@ void payload_load(struct payload *pl, struct json_object *node, struct json_toke
         i++;
     if (i >= len || s[i] != '{')
         return; /* "-", "\"-\"" (masked API console body), or not an object */
-    json_tokener_reset(tk);
-    o = json_tokener_parse_ex(tk, s + i, (int)(len - i));
-    end = i + json_tokener_get_parse_end(tk);
-    while (end < len && (s[end] == ' ' || s[end] == '\n' || s[end] == '\r' || s[end] == '\t'))
-        end++;
-    if (o != NULL && end == len && jv_is_obj(o))
-        pl->root = pl->owned = o;
-    else
-        json_object_put(o);
+    if ((o = jdoc_parse(pd, s + i, len - i, NULL)) != NULL && jv_is_obj(o))
+        pl->root = o;
 }
 
 void payload_release(struct payload *pl)
 {
-    json_object_put(pl->owned);
-    pl->owned = pl->root = NULL;
+    pl->root = NULL; /* the payload document is reused by the next load */
 }
 
-struct json_object *payload_get(struct json_object *obj, const char *dotted)
+struct jnode *payload_get(struct jnode *obj, const char *dotted)
 {
     const char *p = dotted;
 
@@ -180,18 +201,18 @@ struct json_object *payload_get(struct json_object *obj, const char *dotted)
     return NULL;
 }
 
-static bool str_is(struct json_object *n, const char *lit)
+static bool str_is(struct jnode *n, const char *lit)
 {
     size_t len;
     const char *s = jv_str(n, &len);
     return s && len == strlen(lit) && memcmp(s, lit, len) == 0;
 }
 
-static bool roles_have(struct json_object *roles, const char *role)
+static bool roles_have(struct jnode *roles, const char *role)
 {
     struct jit it;
     const char *k;
-    struct json_object *v;
+    struct jnode *v;
 
     if (str_is(roles, role))
         return true;
@@ -238,12 +259,12 @@ static void raise_to(struct audit_event *ev, int sev, const char *reason)
 
 /* The stack version of a deployment plan: resources.<kind>[].plan.<kind>.version,
  * Elasticsearch's when present. */
-static bool plan_version(struct json_object *root, char out[VC_VER_MAX])
+static bool plan_version(struct jnode *root, char out[VC_VER_MAX])
 {
     struct jit kinds, elems;
     const char *k, *s, *ek;
     size_t n;
-    struct json_object *arr, *el;
+    struct jnode *arr, *el;
     bool found = false;
 
     jit_init(&kinds, payload_get(root, "resources"));
@@ -262,7 +283,7 @@ static bool plan_version(struct json_object *root, char out[VC_VER_MAX])
     return found;
 }
 
-static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struct json_object *root)
+static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struct jnode *root)
 {
     char ver[VC_VER_MAX];
     const char *id = ev->deployment_id;
@@ -285,15 +306,15 @@ static void deployment_update(struct norm_ctx *nc, struct audit_event *ev, struc
         vc_store(nc, id, n, ver, h); /* a refused plan leaves the version as it was */
 }
 
-static void traffic_rules(struct audit_event *ev, struct json_object *root)
+static void traffic_rules(struct audit_event *ev, struct jnode *root)
 {
     struct jit it;
     const char *k;
-    struct json_object *rule;
+    struct jnode *rule;
 
     jit_init(&it, payload_get(root, "rules"));
     while (jit_next(&it, &k, &rule)) {
-        struct json_object *src = jv_get(rule, "source");
+        struct jnode *src = jv_get(rule, "source");
         if (str_is(src, "0.0.0.0/0") || str_is(src, "::/0")) {
             raise_to(ev, 8, "traffic filter rule allows any source");
             return;
@@ -304,7 +325,7 @@ static void traffic_rules(struct audit_event *ev, struct json_object *root)
 void escalate(struct norm_ctx *nc, struct audit_event *ev, const struct ep_match *m,
               struct payload *pl, const char *q, size_t ql)
 {
-    struct json_object *root = pl->root, *sec;
+    struct jnode *root = pl->root, *sec;
     bool b;
     size_t n;
     const char *s;

@@ -1,40 +1,32 @@
-/* norm_json.c - the normalizer's read-only view of json-c trees: member and dotted lookups,
+/* norm_json.c - the normalizer's read-only view of jdoc documents: member and dotted lookups,
  * strings with their length, lenient integers and booleans, one iterator for objects and arrays.
  * Knows nothing of ECE documents. */
 #include "config.h"
-#include <json-c/json.h>
 #include <strings.h>
 #include <string.h>
 #include "norm_internal.h"
 
-bool jv_is_obj(struct json_object *o)
+bool jv_is_obj(struct jnode *o)
 {
-    return o != NULL && json_object_get_type(o) == json_type_object;
+    return o != NULL && jnode_type(o) == JT_OBJECT;
 }
 
-struct json_object *jv_get(struct json_object *obj, const char *key)
+/* null members are absent */
+struct jnode *jv_getn(struct jnode *obj, const char *key, size_t n)
 {
-    struct json_object *v = NULL;
+    struct jnode *v = jnode_get(obj, key, n);
 
-    if (!jv_is_obj(obj) || !json_object_object_get_ex(obj, key, &v))
-        return NULL;
-    return v;
+    return v != NULL && jnode_type(v) != JT_NULL ? v : NULL;
 }
 
-struct json_object *jv_getn(struct json_object *obj, const char *key, size_t n)
+struct jnode *jv_get(struct jnode *obj, const char *key)
 {
-    char kb[128];
-
-    if (n >= sizeof(kb))
-        return NULL;
-    memcpy(kb, key, n);
-    kb[n] = '\0';
-    return jv_get(obj, kb);
+    return jv_getn(obj, key, strlen(key));
 }
 
-static struct json_object *path_rec(struct json_object *obj, const char *s, size_t len, int depth)
+static struct jnode *path_rec(struct jnode *obj, const char *s, size_t len, int depth)
 {
-    struct json_object *v = jv_getn(obj, s, len), *head;
+    struct jnode *v = jv_getn(obj, s, len), *head;
 
     if (v || depth > 8)
         return v;
@@ -48,17 +40,14 @@ static struct json_object *path_rec(struct json_object *obj, const char *s, size
     return NULL;
 }
 
-struct json_object *jv_path(struct json_object *obj, const char *dotted)
+struct jnode *jv_path(struct jnode *obj, const char *dotted)
 {
     return jv_is_obj(obj) ? path_rec(obj, dotted, strlen(dotted), 0) : NULL;
 }
 
-const char *jv_str(struct json_object *o, size_t *len)
+const char *jv_str(struct jnode *o, size_t *len)
 {
-    if (o == NULL || json_object_get_type(o) != json_type_string)
-        return NULL;
-    *len = (size_t)json_object_get_string_len(o);
-    return json_object_get_string(o);
+    return o != NULL ? jnode_str(o, len) : NULL;
 }
 
 /* Decimal integer with optional sign and ignored fraction; no exponent. */
@@ -87,40 +76,40 @@ static bool dec_i64(const char *s, size_t n, int64_t *v)
     return true;
 }
 
-bool jv_i64(struct json_object *o, int64_t *v)
+bool jv_i64(struct jnode *o, int64_t *v)
 {
     size_t len;
     const char *s;
+    int64_t i;
     double x;
 
     if (o == NULL)
         return false;
-    switch (json_object_get_type(o)) {
-    case json_type_int:
-        *v = json_object_get_int64(o);
-        return true;
-    case json_type_double:
-        x = json_object_get_double(o);
+    switch (jnode_type(o)) {
+    case JT_NUMBER:
+        if (jnode_num(o, &i, &x) == 1) {
+            *v = i;
+            return true;
+        }
         if (!(x > -9.2e18 && x < 9.2e18))
             return false;
         *v = (int64_t)x;
         return true;
-    case json_type_string:
-        len = (size_t)json_object_get_string_len(o);
-        s = json_object_get_string(o);
+    case JT_STRING:
+        s = jnode_str(o, &len);
         return dec_i64(s, len, v);
     default:
         return false;
     }
 }
 
-bool jv_bool(struct json_object *o, bool *v)
+bool jv_bool(struct jnode *o, bool *v)
 {
     size_t len;
     const char *s;
 
-    if (o != NULL && json_object_get_type(o) == json_type_boolean) {
-        *v = json_object_get_boolean(o);
+    if (o != NULL && jnode_type(o) == JT_BOOL) {
+        *v = jnode_bool(o);
         return true;
     }
     if ((s = jv_str(o, &len)) == NULL)
@@ -136,38 +125,22 @@ bool jv_bool(struct json_object *o, bool *v)
     return false;
 }
 
-void jit_init(struct jit *it, struct json_object *c)
+void jit_init(struct jit *it, struct jnode *c)
 {
-    memset(it, 0, sizeof(*it));
     if (c == NULL)
-        return;
-    if (json_object_get_type(c) == json_type_object) {
-        it->c = c;
-        it->e = lh_table_head(json_object_get_object(c));
-    } else if (json_object_get_type(c) == json_type_array) {
-        it->c = c;
-        it->n = json_object_array_length(c);
-    }
+        memset(it, 0, sizeof(*it));
+    else
+        jiter_init(&it->it, c);
 }
 
 /* Members whose value is null are skipped, as absent; array elements are returned as they are. */
-bool jit_next(struct jit *it, const char **key, struct json_object **val)
+bool jit_next(struct jit *it, const char **key, struct jnode **val)
 {
+    while (jiter_next(&it->it, key, val)) {
+        if (*key == NULL || jnode_type(*val) != JT_NULL)
+            return true;
+    }
     *key = NULL;
     *val = NULL;
-    if (it->c == NULL)
-        return false;
-    while (it->e != NULL) {
-        struct lh_entry *e = it->e;
-        it->e = lh_entry_next(e);
-        if (lh_entry_v(e) != NULL) {
-            *key = (const char *)lh_entry_k(e);
-            *val = (struct json_object *)lh_entry_v(e);
-            return true;
-        }
-    }
-    if (it->i >= it->n)
-        return false;
-    *val = json_object_array_get_idx(it->c, it->i++);
-    return true;
+    return false;
 }

@@ -74,12 +74,12 @@ static void header_one(struct hdrs *h, const char *name, size_t nl, const char *
 }
 
 /* headers: [{name,value}], ["Name: value"], or {"Name": "value"}. Only four names are read. */
-void parse_headers(struct hdrs *h, struct json_object *headers)
+void parse_headers(struct hdrs *h, struct jnode *headers)
 {
     struct jit it;
     const char *k, *s, *v;
     size_t sl, vl, nl;
-    struct json_object *e;
+    struct jnode *e;
 
     memset(h, 0, sizeof(*h));
     jit_init(&it, headers);

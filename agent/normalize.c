@@ -90,17 +90,17 @@ static int key_find(const char *k, size_t n)
 }
 
 struct doc {
-    struct json_object *root;
-    struct json_object *f[F__N];
+    struct jnode *root;
+    struct jnode *f[F__N];
     bool other_dotted; /* a dotted key we do not know: resolve ECS names the slow way */
 };
 
 /* One pass over the members (null ones are skipped by jit_next: null is absent). */
-static void gather(struct doc *d, struct json_object *root)
+static void gather(struct doc *d, struct jnode *root)
 {
     struct jit it;
     const char *k;
-    struct json_object *v;
+    struct jnode *v;
 
     memset(d, 0, sizeof(*d));
     d->root = root;
@@ -116,9 +116,9 @@ static void gather(struct doc *d, struct json_object *root)
 }
 
 /* ECS field: literal dotted key, nested under its root, or any mix. */
-static struct json_object *ecs(const struct doc *d, enum fid lit, enum fid root, const char *rest, const char *full)
+static struct jnode *ecs(const struct doc *d, enum fid lit, enum fid root, const char *rest, const char *full)
 {
-    struct json_object *v = d->f[lit];
+    struct jnode *v = d->f[lit];
 
     if (v != NULL)
         return v;
@@ -128,7 +128,7 @@ static struct json_object *ecs(const struct doc *d, enum fid lit, enum fid root,
 }
 
 /* A string value; NULL for absent, non-strings and the sentinels "unknown", "-", "". */
-static const char *sval(struct json_object *n, size_t *len)
+static const char *sval(struct jnode *n, size_t *len)
 {
     const char *s = jv_str(n, len);
 
@@ -138,7 +138,7 @@ static const char *sval(struct json_object *n, size_t *len)
     return s;
 }
 
-static bool set_str(struct audit_event *ev, const char **field, struct json_object *n)
+static bool set_str(struct audit_event *ev, const char **field, struct jnode *n)
 {
     size_t len;
     const char *s = sval(n, &len);
@@ -242,14 +242,13 @@ static int set_method(struct audit_event *ev, const char *s, size_t n)
     return ev_setn(ev, &ev->method, m, n);
 }
 
-static bool parse_ts(struct json_object *n, int64_t *ms)
+static bool parse_ts(struct jnode *n, int64_t *ms)
 {
     size_t len;
     const char *s = jv_str(n, &len);
 
     if (s == NULL) /* epoch_millis */
-        return n != NULL && (json_object_is_type(n, json_type_int) || json_object_is_type(n, json_type_double)) &&
-               jv_i64(n, ms);
+        return n != NULL && jnode_type(n) == JT_NUMBER && jv_i64(n, ms);
     if (strlen(s) != len)
         return false; /* embedded NUL */
     if (ev_parse_time(s, ms) == 0)
@@ -288,7 +287,7 @@ static void set_endpoints(struct audit_event *ev, const struct doc *d, const str
     if (!ev->src_ip && (s = sval(d->f[F_CLIENT_IP], &n)) != NULL)
         set_src(ev, s, n);
     if (!ev->src_ip) {
-        struct json_object *a = ecs(d, F_E_CLIENT_ADDR, F_CLIENT, "address", "client.address");
+        struct jnode *a = ecs(d, F_E_CLIENT_ADDR, F_CLIENT, "address", "client.address");
         if (a == NULL)
             a = ecs(d, F_E_CLIENT_IP, F_CLIENT, "ip", "client.ip");
         if (a == NULL)
@@ -332,11 +331,11 @@ static void set_dest(struct audit_event *ev, const struct doc *d, const struct u
     ev->dest_port = port;
 }
 
-static enum norm_result norm_root(struct norm_ctx *nc, struct json_object *root, struct audit_event *ev, struct err *err)
+static enum norm_result norm_root(struct norm_ctx *nc, struct jnode *root, struct audit_event *ev, struct err *err)
 {
     struct doc top, src;
     const struct doc *d = &top, *hit = NULL;
-    struct json_object *method, *urln, *qn, *body, *logger;
+    struct jnode *method, *urln, *qn, *body, *logger;
     struct url u;
     struct hdrs h;
     struct ep_match m;
@@ -455,9 +454,9 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct json_object *root,
         body = d->f[F_REQ_PAYLOAD];
     if (body == NULL)
         body = ecs(d, F_E_BODY, F_HTTP, "request.body.content", "http.request.body.content");
-    pl.root = pl.owned = NULL;
+    pl.root = NULL;
     if (body != NULL && (m.esc != ESC_NONE || (!ev->user && (m.flags & EPF_LOGIN))))
-        payload_load(&pl, body, norm_tokener(nc));
+        payload_load(&pl, body, norm_doc(nc, NORM_DOC_PAYLOAD));
     if (!ev->user && (m.flags & EPF_LOGIN))
         set_str(ev, &ev->user, payload_get(pl.root, "username"));
     escalate(nc, ev, &m, &pl, q, q ? ql : 0);
@@ -466,7 +465,7 @@ static enum norm_result norm_root(struct norm_ctx *nc, struct json_object *root,
     return NORM_OK;
 }
 
-enum norm_result normalize_doc(struct norm_ctx *nc, struct json_object *doc, struct audit_event *ev, struct err *err)
+enum norm_result normalize_doc(struct norm_ctx *nc, struct jnode *doc, struct audit_event *ev, struct err *err)
 {
     if (doc == NULL) {
         ev_reset(ev);
@@ -481,13 +480,53 @@ static bool is_ws(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t len, struct audit_event *ev, struct err *err)
+/* jdoc rejected the line: json-c words the error. Should json-c accept it all the same,
+ * its own serialization of the document is normalized (the two parsers never disagree on the
+ * fuzzed corpus; this keeps a disagreement from turning a document into a malformed one). */
+static enum norm_result line_fallback(struct norm_ctx *nc, const char *line, size_t len, size_t i,
+                                      struct audit_event *ev, struct err *err)
 {
-    struct json_tokener *tk;
+    struct json_tokener *tk = norm_tokener(nc);
     struct json_object *o;
     enum json_tokener_error je;
-    enum norm_result rc;
-    size_t i = 0, end;
+    enum norm_result rc = NORM_MALFORMED;
+    size_t end;
+
+    json_tokener_reset(tk);
+    o = json_tokener_parse_ex(tk, line + i, (int)(len - i));
+    je = json_tokener_get_error(tk);
+    end = i + json_tokener_get_parse_end(tk);
+    if (o != NULL) {
+        while (end < len && is_ws(line[end]))
+            end++;
+        if (end == len) {
+            const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE);
+            struct jnode *root = jdoc_parse(norm_doc(nc, NORM_DOC_LINE), txt, strlen(txt), NULL);
+            if (root != NULL)
+                rc = norm_root(nc, root, ev, err);
+            else
+                err_set(err, ERR_PARSE, "not JSON: rejected by the strict reader");
+        } else {
+            err_set(err, ERR_PARSE, "not JSON: data after the object at byte %zu", end);
+        }
+        json_object_put(o);
+    } else if (je == json_tokener_error_depth) {
+        err_set(err, ERR_PARSE, "not JSON: nested deeper than %d levels", NORM_DEPTH_MAX);
+    } else if (je == json_tokener_continue) {
+        err_set(err, ERR_PARSE, "not JSON: document ends inside the object");
+    } else {
+        err_set(err, ERR_PARSE, "not JSON: %s at byte %zu", json_tokener_error_desc(je), end);
+    }
+    if (rc == NORM_MALFORMED)
+        ev_reset(ev);
+    return rc;
+}
+
+enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t len, struct audit_event *ev, struct err *err)
+{
+    struct jnode *root;
+    size_t i = 0;
 
     if (len > LINE_MAX_BYTES) {
         ev_reset(ev);
@@ -501,28 +540,8 @@ enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t le
         err_set(err, ERR_PARSE, "document is not a JSON object");
         return NORM_MALFORMED;
     }
-    tk = norm_tokener(nc);
-    json_tokener_reset(tk);
-    o = json_tokener_parse_ex(tk, line + i, (int)(len - i));
-    je = json_tokener_get_error(tk);
-    end = i + json_tokener_get_parse_end(tk);
-    if (o != NULL) {
-        while (end < len && is_ws(line[end]))
-            end++;
-        if (end == len) {
-            rc = norm_root(nc, o, ev, err);
-            json_object_put(o);
-            return rc;
-        }
-        json_object_put(o);
-        err_set(err, ERR_PARSE, "not JSON: data after the object at byte %zu", end);
-    } else if (je == json_tokener_error_depth) {
-        err_set(err, ERR_PARSE, "not JSON: nested deeper than %d levels", NORM_DEPTH_MAX);
-    } else if (je == json_tokener_continue) {
-        err_set(err, ERR_PARSE, "not JSON: document ends inside the object");
-    } else {
-        err_set(err, ERR_PARSE, "not JSON: %s at byte %zu", json_tokener_error_desc(je), end);
-    }
-    ev_reset(ev);
-    return NORM_MALFORMED;
+    root = jdoc_parse(norm_doc(nc, NORM_DOC_LINE), line + i, len - i, NULL);
+    if (root == NULL)
+        return line_fallback(nc, line, len, i, ev, err);
+    return norm_root(nc, root, ev, err);
 }

@@ -9,7 +9,8 @@
 #include "source_es.h"
 #include "strbuf.h"
 
-struct json_object;
+struct jdoc;
+struct jnode;
 
 /* Sort format that keeps date_nanos precision; values come back as RFC 3339 strings (es-api §6) */
 #define ES_SORT_FORMAT "strict_date_optional_time_nanos"
@@ -75,16 +76,16 @@ struct es_error {
 /** @brief Classify an HTTP status + body (body may be NULL, HTML or truncated). */
 void es_parse_error(long status, const char *body, size_t len, struct es_error *e);
 
-/** @brief A parsed search response. Hits borrow strings from root. */
+/** @brief A parsed search response. Hits borrow strings and nodes from doc. */
 struct es_result {
-    struct json_object *root;  /* owned */
+    struct jdoc *doc;          /* owned */
     const char *pit_id;        /* borrowed; NULL when absent */
     int shards_failed;
     bool context_missing;      /* a shard failure says the PIT context is gone */
     char failure[256];         /* first shard failure "type: reason" */
     int n;
     struct es_hit *hits;       /* allocated; doc = the hit object */
-    struct json_object **sorts;/* sort array of each hit (borrowed) */
+    struct jnode **sorts;      /* sort array of each hit (borrowed) */
 };
 
 /**

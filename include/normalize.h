@@ -6,7 +6,7 @@
 #include "err.h"
 #include "event.h"
 
-struct json_object;
+struct jnode;
 
 /* Per-process normalizer state: the per-deployment stack version cache that turns a
  * plan change into deployment.upgrade. Bounded (LRU-ish, a few thousand deployments). */
@@ -25,7 +25,7 @@ enum norm_result {
  * (`_index`, `_id`, `_source`); borrowed. For hits the dedup key is "_index/_id",
  * otherwise the request_id.
  */
-enum norm_result normalize_doc(struct norm_ctx *nc, struct json_object *doc, struct audit_event *ev, struct err *err);
+enum norm_result normalize_doc(struct norm_ctx *nc, struct jnode *doc, struct audit_event *ev, struct err *err);
 
 /** @brief Parse one NDJSON line then normalize it. */
 enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t len, struct audit_event *ev, struct err *err);

@@ -10,14 +10,14 @@
 #include "cursor.h"
 #include "err.h"
 
-struct json_object;
+struct jnode;
 struct source_es;
 
 struct es_hit {
     const char *index;            /* borrowed from the page */
     const char *id;
     int64_t ts_ms;                /* the timestamp_field value */
-    struct json_object *doc;      /* the whole hit (_index, _id, _source); borrowed */
+    struct jnode *doc;            /* the whole hit (_index, _id, _source); borrowed */
 };
 
 struct es_page {

@@ -7,7 +7,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 PKGS="build-essential autoconf automake libtool pkg-config \
   librdkafka-dev libcurl4-openssl-dev libjson-c-dev libconfig-dev libssl-dev libcmocka-dev \
-  libjemalloc-dev \
+  libjemalloc-dev libjsmn-dev \
   python3 openssl ca-certificates rsyslog rsyslog-gnutls kcat \
   libivykis0 libnet1 libwrap0 libjson-c5 libglib2.0-0 libpcre3 \
   valgrind clang libclang-rt-14-dev jq dpkg-dev debhelper fakeroot rpm lintian procps"

@@ -3,8 +3,7 @@
 
 Side by side in one run (the machine is shared and noisy: compare ratios, not absolutes):
   * ece-auditd --replay -> RFC 5424 + CEF -> /dev/null  (events/s, CPU s per 1M, peak RSS);
-    the agent reads + normalizes on a second thread while the first formats and writes
-  * json-c parse-only floor (bench_floor): the cost the agent cannot go below
+  * parse-only floors (bench_floor): jdoc, the agent's parser (the cost it cannot go below), and json-c
   * rsyslog imfile + mmjsonparse + omfile with a RFC 5424 + CEF template (tuned: see conf;
     more worker threads were tried and are slower)
   * jq producing a comparable line (the "script a user would write")
@@ -131,12 +130,14 @@ def main():
                        "--stdout", "rfc5424-cef"], stdin=f)
     rows.append(("  same + the 9 default rules", n / w, c * 1e6 / n, r))
     rules_cpu_overhead = (c - agent_cpu) / agent_cpu
+    floor_rate = jsonc_rate = None
     if os.path.exists(floor):
-        w, c, r = run([floor, inp])
-        rows.append(("json-c parse-only floor", n / w, c * 1e6 / n, r))
+        w, c, r = run([floor, inp, "jdoc"])
+        rows.append(("jdoc parse-only floor (the agent's parser)", n / w, c * 1e6 / n, r))
         floor_rate = n / w
-    else:
-        floor_rate = None
+        w, c, r = run([floor, inp, "json-c"])
+        rows.append(("json-c parse-only (the parser it replaced)", n / w, c * 1e6 / n, r))
+        jsonc_rate = n / w
     if "jq" not in skip and shutil.which("jq"):
         prog = ('"<110>1 \\(."@timestamp") host ece-audit - CEF - CEF:0|Elastic|ECE|0.1|'
                 '\\(.method // .request_method)|\\(.path // .request_url)|5|'
@@ -156,7 +157,8 @@ def main():
         print("%-48s %12.0f %14.2f %10.1f" % (name, rate, cpu, rss))
     print("rules: CPU overhead %+.1f%%" % (100 * rules_cpu_overhead))
     if floor_rate:
-        print("agent / json-c floor: %.2f" % (agent_rate / floor_rate))
+        print("agent / jdoc floor:   %.2f" % (agent_rate / floor_rate))
+        print("agent / json-c parse: %.2f" % (agent_rate / jsonc_rate))
     if rs_rate:
         print("agent / rsyslog:      %.2f" % (agent_rate / rs_rate))
     if jq_rate:
