@@ -16,7 +16,7 @@ static bool nul_keys;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Deliberate differences, where json-c strict accepts what RFC 8259 rejects: a raw control
- * character inside a string; numbers "1." / "1.e3", leading zeros "00" / "-01"; NaN,
+ * character inside a string; numbers "1." / "1.e3" / "-.5", leading zeros "00" / "-01"; NaN,
  * Infinity. True when the input has one of them (a rough lexer, erring towards true). */
 static bool has_deliberate_difference(const unsigned char *s, size_t n)
 {
@@ -37,7 +37,8 @@ static bool has_deliberate_difference(const unsigned char *s, size_t n)
             in_str = true;
         else if (c == 'N' || c == 'I')
             return true;
-        else if (c == '.' && (i + 1 >= n || s[i + 1] < '0' || s[i + 1] > '9'))
+        else if (c == '.' && (i + 1 >= n || s[i + 1] < '0' || s[i + 1] > '9' || i == 0 ||
+                              s[i - 1] < '0' || s[i - 1] > '9'))
             return true;
         else if (c == '0' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9' &&
                  (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' ||
@@ -166,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct json_object *o;
     char *cp;
     size_t end, at = SIZE_MAX;
+    bool jc_ok;
 
     if (size > (1u << 20))
         return 0;
@@ -177,21 +179,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(cp, data, size);
     cp[size] = '\0';
     o = json_tokener_parse_ex(tok, cp, (int)size + 1);
+    jc_ok = json_tokener_get_error(tok) == json_tokener_success; /* a top-level null is NULL */
     end = json_tokener_get_parse_end(tok);
-    while (o != NULL && end < size && cp[end] != '\0' && strchr(" \t\r\n", cp[end]))
+    while (jc_ok && end < size && cp[end] != '\0' && strchr(" \t\r\n", cp[end]))
         end++;
-    if (o != NULL && end < size) {
+    if (jc_ok && end < size) {
         json_object_put(o);
         o = NULL;
+        jc_ok = false;
     }
     json_tokener_free(tok);
 
     struct jnode *r = jdoc_parse(d, (const char *)data, size, &at);
     if (r == NULL && at > size)
         abort();
-    if (r != NULL && o == NULL)
+    if (r != NULL && !jc_ok)
         abort(); /* jdoc accepts what json-c rejects: never deliberate */
-    if (r == NULL && o != NULL && depth_of(o) <= MAXD &&
+    if (r == NULL && jc_ok && depth_of(o) <= MAXD &&
         !has_deliberate_difference(data, size))
         abort();
     if (r != NULL) {
