@@ -127,7 +127,9 @@ static char *nest(const char *open, const char *inner, const char *close, int n)
     strbuf_add(&sb, inner, strlen(inner));
     for (int i = 0; i < n; i++)
         strbuf_add(&sb, close, strlen(close));
-    return xstrndup(sb.buf, sb.len);
+    char *r = xstrndup(sb.buf, sb.len);
+    strbuf_fini(&sb);
+    return r;
 }
 
 static void t_depth(void **st)
