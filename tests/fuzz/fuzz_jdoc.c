@@ -16,8 +16,9 @@ static bool nul_keys;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Deliberate differences, where json-c strict accepts what RFC 8259 rejects: a raw control
- * character inside a string; numbers "1." / "1.e3" / "-.5", leading zeros "00" / "-01"; NaN,
- * Infinity. True when the input has one of them (a rough lexer, erring towards true). */
+ * character inside a string; a single-quoted object key {'a':1}; numbers "1." / "1.e3" /
+ * "-.5", leading zeros "00" / "-01"; NaN, Infinity. True when the input has one of them
+ * (a rough lexer, erring towards true). */
 static bool has_deliberate_difference(const unsigned char *s, size_t n)
 {
     bool in_str = false;
@@ -35,7 +36,7 @@ static bool has_deliberate_difference(const unsigned char *s, size_t n)
         }
         if (c == '"')
             in_str = true;
-        else if (c == 'N' || c == 'I')
+        else if (c == 'N' || c == 'I' || c == '\'')
             return true;
         else if (c == '.' && (i + 1 >= n || s[i + 1] < '0' || s[i + 1] > '9' || i == 0 ||
                               s[i - 1] < '0' || s[i - 1] > '9'))

@@ -84,7 +84,8 @@ static const struct vcase vcases[] = {
     /* deliberate differences: json-c 0.16 strict accepts these */
     {"\"a\tb\"", 0, DIFF}, {"\"a\x01\"", 0, DIFF}, {"\"a\nb\"", 0, DIFF}, {"1.", 0, DIFF},
     {"[1.]", 0, DIFF}, {"1.e3", 0, DIFF}, {"NaN", 0, DIFF}, {"[Infinity]", 0, DIFF},
-    {"-Infinity", 0, DIFF}, {"00", 0, DIFF}, {"-01", 0, DIFF}, {"[00]", 0, DIFF}, {"-.5", 0, DIFF}, {"[-.0e+000]", 0, DIFF},
+    {"-Infinity", 0, DIFF}, {"00", 0, DIFF}, {"-01", 0, DIFF}, {"[00]", 0, DIFF},
+    {"-.5", 0, DIFF}, {"[-.0e+000]", 0, DIFF}, {"{'a':1}", 0, DIFF},
 };
 
 static void t_verdicts(void **st)
@@ -169,7 +170,8 @@ static const char *const dvec[] = {
     "\"\\ud83d\\ude00\"", "\"\\uD800\\uDC00\\uDBFF\\uDFFF\"", "\"\\ud83d\"", "\"\\ude00\"",
     "\"x\\ud83dx\"", "\"\\ud83d\\u0041\"", "\"\\ud83d\\ud83d\\ude00\"", "\"\\udc00\\ud800\"",
     "\"\\ud83d\\n\"", "\"\\ud83d\\\\u0041\"", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
-    "\"bad \xff\xfe \xc3 \xed\xa0\x80 \xc0\xaf\"", "\"long run without escapes, more than 8 bytes\\n!\"",
+    "\"bad \xff\xfe \xc3 \xed\xa0\x80 \xc0\xaf\"",
+    "\"long run without escapes, more than 8 bytes\\n!\"",
 };
 
 static void t_decode(void **st)
@@ -213,7 +215,8 @@ static void t_decode(void **st)
 static void t_lookups(void **st)
 {
     static const char txt[] =
-        " {\"a\":1,\"b\":{\"c\":[10,\"x\",{\"d\":null}],\"e\":\"f\"},\"a\":\"last\",\"k\\u0065y\":true,"
+        " {\"a\":1,\"b\":{\"c\":[10,\"x\",{\"d\":null}],\"e\":\"f\"},\"a\":\"last\","
+        "\"k\\u0065y\":true,"
         "\"\\\"q\":false,\"n\":null,\"empty\":{},\"arr\":[],\"a\\u0000b\":7} ";
     struct jdoc *d = jdoc_new(8);
     struct jnode *r = jdoc_parse(d, txt, strlen(txt), NULL), *v, *b;
@@ -300,7 +303,8 @@ static void t_numbers(void **st)
         {"-9223372036854775809", 1, INT64_MIN, 0}, {"-99999999999999999999999", 1, INT64_MIN, 0},
         {"0.5", 2, 0, 0.5}, {"-1.5e-3", 2, 0, -1.5e-3}, {"1e5", 2, 0, 1e5}, {"1E+5", 2, 0, 1e5},
         {"2.5E-1", 2, 0, 0.25}, {"1e400", 2, 0, HUGE_VAL},
-        {"0.00000000000000000000000000000000000000000000000000000000000000000000000001", 2, 0, 1e-74},
+        {"0.000000000000000000000000000000000000000000000000000000000000000000000000010", 2, 0,
+         1e-74},
     };
     struct jdoc *d = jdoc_new(4);
 
@@ -345,7 +349,8 @@ static void t_reuse_and_big(void **st)
     strbuf_add(&sb, "{\"hits\":[", 9);
     for (int i = 0; i < 20000; i++) {
         char item[96];
-        int n = snprintf(item, sizeof(item), "%s{\"_id\":\"id%d\",\"n\":%d,\"s\":\"v\\u00e9%d\",\"t\":true}",
+        int n = snprintf(item, sizeof(item),
+                         "%s{\"_id\":\"id%d\",\"n\":%d,\"s\":\"v\\u00e9%d\",\"t\":true}",
                          i ? "," : "", i, i, i);
         strbuf_add(&sb, item, (size_t)n);
     }
@@ -390,7 +395,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_verdicts), cmocka_unit_test(t_depth),   cmocka_unit_test(t_decode),
-        cmocka_unit_test(t_lookups),  cmocka_unit_test(t_numbers), cmocka_unit_test(t_reuse_and_big),
+        cmocka_unit_test(t_lookups),  cmocka_unit_test(t_numbers),
+        cmocka_unit_test(t_reuse_and_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
