@@ -11,7 +11,7 @@
 
 #define MAXD 64
 
-static bool nul_keys;
+static bool keys_differ, jc_pair_bug;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +46,43 @@ static bool has_deliberate_difference(const unsigned char *s, size_t n)
                               s[i - 1] == 'e' || s[i - 1] == 'E' || s[i - 1] == '+' ||
                               (s[i - 1] == '-' && i >= 2 && (s[i - 2] == 'e' || s[i - 2] == 'E')))))
             return true;
+    }
+    return false;
+}
+
+static int hexv(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static long hex4v(const unsigned char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexv(p[i]);
+        if (h < 0)
+            return -1;
+        v = v << 4 | h;
+    }
+    return v;
+}
+
+/* json-c 0.16 turns an escaped surrogate pair whose code point has its low 16 bits in
+ * D800-DFFF (U+1D800-U+1DFFF, U+2D800-..., U+10D800-U+10DFFF) into U+FFFD; jdoc decodes
+ * it. True when the input has such a pair. */
+static bool has_jc_pair_bug(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && n - i >= 12 && s[i + 6] == '\\' && s[i + 7] == 'u') {
+            long hi = hex4v(s + i + 2), lo = hex4v(s + i + 8);
+            if (hi >= 0xD800 && hi <= 0xDBFF && lo >= 0xDC00 && lo <= 0xDFFF &&
+                (((0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)) & 0xF800) == 0xD800))
+                return true;
+        }
+        i++; /* the escaped character */
     }
     return false;
 }
@@ -103,8 +140,10 @@ static void same(struct jnode *n, struct json_object *o)
     case json_type_string: {
         size_t l;
         const char *s = jnode_str(n, &l);
-        if (s == NULL || l != (size_t)json_object_get_string_len(o) ||
-            memcmp(s, json_object_get_string(o), l) != 0 || s[l] != '\0')
+        if (s == NULL || s[l] != '\0')
+            abort();
+        if ((l != (size_t)json_object_get_string_len(o) ||
+             memcmp(s, json_object_get_string(o), l) != 0) && !jc_pair_bug)
             abort();
         break;
     }
@@ -135,7 +174,7 @@ static void same(struct jnode *n, struct json_object *o)
         /* every json-c member (last duplicate) is what jnode_get finds; json-c cuts a key
          * at a NUL byte, so member values are compared only without \u0000 in the input */
         json_object_object_foreach(o, key, val) {
-            if (nul_keys) {
+            if (keys_differ) {
                 members++;
                 continue;
             }
@@ -151,7 +190,7 @@ static void same(struct jnode *n, struct json_object *o)
         while (jiter_next(&it, &k, &v)) {
             struct json_object *jv;
             seen++;
-            if (!json_object_object_get_ex(o, k, &jv))
+            if (!jc_pair_bug && !json_object_object_get_ex(o, k, &jv))
                 abort();
         }
         if (seen != jnode_size(n) || seen < members)
@@ -207,7 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lead++;
         if (rl > size - lead || memcmp(raw, data + lead, rl) != 0)
             abort();
-        nul_keys = memmem(data, size, "\\u0000", 6) != NULL;
+        jc_pair_bug = has_jc_pair_bug(data, size);
+        keys_differ = jc_pair_bug || memmem(data, size, "\\u0000", 6) != NULL;
         same(r, o);
     }
     json_object_put(o);
