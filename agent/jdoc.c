@@ -44,6 +44,7 @@ struct jdoc {
     size_t stackcap;
     char *arena; /* decoded strings; sized at parse time, never moves while the doc lives */
     size_t arenacap, arenaused;
+    size_t nstr; /* string tokens of the last walk */
 };
 
 struct jdoc *jdoc_new(int max_depth)
@@ -220,6 +221,7 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
     size_t pos = 0, k = 0, depth = 0, bad;
     int st = ST_VALUE;
 
+    d->nstr = 0;
     while (is_ws(t[pos]))
         pos++;
     for (;;) {
@@ -266,6 +268,7 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
                 pos = bad;
                 goto fail;
             }
+            d->nstr++;
             nd->type = JT_STRING;
             nd->flags = esc ? NF_ESC : 0;
             nd->start = (uint32_t)pos;
@@ -333,7 +336,7 @@ struct jnode *jdoc_parse(struct jdoc *d, const char *text, size_t len, size_t *e
 {
     jsmn_parser p;
     int r;
-    size_t ntok, strs = 0;
+    size_t ntok;
 
     if (err_at)
         *err_at = 0;
@@ -348,7 +351,8 @@ struct jnode *jdoc_parse(struct jdoc *d, const char *text, size_t len, size_t *e
         return NULL;
     jsmn_init(&p);
     for (;;) {
-        r = jsmn_parse(&p, d->text, len + 1, d->tok, (unsigned int)(d->tokcap > UINT_MAX ? UINT_MAX : d->tokcap));
+        unsigned int cap = d->tokcap > UINT_MAX ? UINT_MAX : (unsigned int)d->tokcap;
+        r = jsmn_parse(&p, d->text, len + 1, d->tok, cap);
         if (r != JSMN_ERROR_NOMEM)
             break;
         if (reserve((void **)&d->tok, &d->tokcap, d->tokcap + 1, sizeof(*d->tok)) != 0)
@@ -369,9 +373,7 @@ struct jnode *jdoc_parse(struct jdoc *d, const char *text, size_t len, size_t *e
         return NULL;
     if (walk(d, len, ntok, err_at) != 0)
         return NULL;
-    for (size_t i = 0; i < ntok; i++)
-        strs += d->tok[i].type == JSMN_STRING;
-    if (reserve((void **)&d->arena, &d->arenacap, len + strs + 1, 1) != 0)
+    if (reserve((void **)&d->arena, &d->arenacap, len + d->nstr + 1, 1) != 0)
         return NULL;
     return &d->node[0];
 }

@@ -67,7 +67,8 @@ int main(int argc, char **argv)
                 continue;
             for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
                 struct json_object *v;
-                if (json_object_object_get_ex(o, keys[k], &v) && json_object_is_type(v, json_type_string))
+                if (json_object_object_get_ex(o, keys[k], &v) &&
+                    json_object_is_type(v, json_type_string))
                     sink += (size_t)json_object_get_string_len(v);
             }
             json_object_put(o);
@@ -75,7 +76,8 @@ int main(int argc, char **argv)
         json_tokener_free(tok);
         double t2 = now();
         printf("docs=%zu avg_bytes=%zu rejected=%zu jdoc=%.3f us/doc json-c=%.3f us/doc\n", nl,
-               nl ? bytes / nl : 0, bad, (t1 - t0) * 1e6 / (double)nl, (t2 - t1) * 1e6 / (double)nl);
+               nl ? bytes / nl : 0, bad, (t1 - t0) * 1e6 / (double)nl,
+               (t2 - t1) * 1e6 / (double)nl);
     }
     jdoc_free(d);
     for (size_t i = 0; i < nl; i++)

@@ -8,10 +8,10 @@ b=${1:-$top/build-fuzz}
 secs=${SECONDS_PER_TARGET:-60}
 mkdir -p "$b"
 ( cd "$b" && CC=clang "$top/configure" --enable-fuzzing --enable-sanitizers >configure.out 2>&1 &&
-  make -j2 tests/fuzz/fuzz_normalize tests/fuzz/fuzz_cfg tests/fuzz/fuzz_checkpoint >make.out 2>&1 ) ||
+  make -j2 tests/fuzz/fuzz_normalize tests/fuzz/fuzz_cfg tests/fuzz/fuzz_checkpoint tests/fuzz/fuzz_jdoc >make.out 2>&1 ) ||
   { echo "1..1"; echo "not ok 1 - fuzzers build"; tail -20 "$b/make.out" "$b/configure.out" 2>/dev/null; exit 1; }
 n=0 fail=0
-for t in normalize cfg checkpoint; do
+for t in normalize cfg checkpoint jdoc; do
     n=$((n + 1))
     work=$(mktemp -d); cp -r "$top/tests/fuzz/corpus/$t/." "$work/"
     if ( cd "$b" && LSAN_OPTIONS=suppressions=$top/tests/lsan.supp ./tests/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 -timeout=10 \
