@@ -335,9 +335,22 @@ void es_parse_error(long status, const char *body, size_t len, struct es_error *
     jdoc_free(d);
 }
 
+/* One search page's document is kept for the next page (its buffers, ~8 MB for 1000 hits,
+ * would otherwise be faulted in afresh every page). Per thread; es_json_release() frees it. */
+static __thread struct jdoc *spare_doc;
+
+void es_json_release(void)
+{
+    jdoc_free(spare_doc);
+    spare_doc = NULL;
+}
+
 void es_result_fini(struct es_result *res)
 {
-    jdoc_free(res->doc);
+    if (spare_doc == NULL)
+        spare_doc = res->doc;
+    else
+        jdoc_free(res->doc);
     free(res->hits);
     free(res->sorts);
     memset(res, 0, sizeof(*res));
@@ -406,7 +419,8 @@ int es_parse_search(const char *body, size_t len, struct es_result *res, struct 
     size_t n, i = 0;
 
     memset(res, 0, sizeof(*res));
-    res->doc = jdoc_new(ES_JSON_DEPTH);
+    res->doc = spare_doc != NULL ? spare_doc : jdoc_new(ES_JSON_DEPTH);
+    spare_doc = NULL;
     if ((root = parse_doc(res->doc, body, len, &why)) == NULL) {
         es_result_fini(res);
         return err_set(err, ERR_PARSE, "search response is not JSON: %s", why);

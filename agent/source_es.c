@@ -546,6 +546,7 @@ void source_es_free(struct source_es *src)
     es_client_fini(&src->c);
     cursor_free(src->handed);
     cursor_free(src->fetched);
+    es_json_release();
     free(src->query);
     free(src->index_path);
     free(src->pit_id);

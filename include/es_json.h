@@ -94,7 +94,10 @@ struct es_result {
  * string or epoch millis). ERR_PARSE otherwise.
  */
 int es_parse_search(const char *body, size_t len, struct es_result *res, struct err *err);
+/** @brief Free the result; its document's buffers are kept for the next es_parse_search. */
 void es_result_fini(struct es_result *res);
+/** @brief Free the kept buffers (when the source closes). */
+void es_json_release(void);
 
 /** @brief JSON text of hit @p i's sort array, for search_after (allocated). */
 char *es_result_sort_json(const struct es_result *res, int i);
