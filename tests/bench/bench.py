@@ -74,6 +74,10 @@ def bench_rsyslog(inp, n, work):
     LinkedList queue with 1 or 2 workers: -23..-40% events/s, 2x CPU, 320 MiB): omfile
     serializes per action, so one worker on a Direct ruleset stays fastest (numbers in the conf)."""
     out = os.path.join(work, "rsyslog.out")
+    # a fresh start each round: no output yet, no imfile state (it would resume at the end)
+    shutil.rmtree(os.path.join(work, "rs-work"), ignore_errors=True)
+    if os.path.exists(out):
+        os.unlink(out)
     conf = open(os.path.join(TOP, "tests/bench/rsyslog-bench.conf.in")).read()
     conf = conf.replace("@WORK@", work).replace("@INPUT@", inp).replace("@OUTPUT@", out)
     cf = os.path.join(work, "rsyslog.conf")
