@@ -396,27 +396,22 @@ static int run_replay(struct agent *ag)
 
 /* ---- tail ------------------------------------------------------------------------ */
 
-static void sleep_interruptible(struct agent *ag, int64_t ms)
-{
-    int64_t end = clock_mono_ms() + ms;
-    while (!ag->sig->stop && clock_mono_ms() < end) {
-        poll_outputs(ag, 100);
-        housekeeping(ag);
-    }
-}
-
-/* Like sleep_interruptible, committing batches as their acks arrive. */
-static int idle_committing(struct agent *ag, int64_t ms)
+/*
+ * Wait @p ms (less when stopping) while serving the outputs. With @p commit, batches are
+ * committed as their acks arrive; without, nothing is (save_checkpoint's own retry waits
+ * here and must not re-enter it). Returns -1 only when a commit gave up.
+ */
+static int wait_serving(struct agent *ag, int64_t ms, bool commit)
 {
     int64_t end = clock_mono_ms() + ms;
 
     while (!ag->sig->stop && clock_mono_ms() < end) {
-        if (commit_ready(ag) < 0)
+        if (commit && commit_ready(ag) < 0)
             return -1;
-        poll_outputs(ag, batch_ring_count(&ag->ring) > 0 ? 20 : 100);
+        poll_outputs(ag, commit && batch_ring_count(&ag->ring) > 0 ? 20 : 100);
         housekeeping(ag);
     }
-    return commit_ready(ag);
+    return commit ? commit_ready(ag) : 0;
 }
 
 static void identity_of(const struct cfg_source *cs, struct checkpoint_identity *id)
@@ -460,7 +455,7 @@ static int save_checkpoint(struct agent *ag, const struct cursor *cur)
         failing = true;
         if (ag->sig->stop)
             break;
-        sleep_interruptible(ag, delay);
+        wait_serving(ag, delay, false);
         if (delay < 30000)
             delay *= 2;
     }
@@ -550,7 +545,7 @@ static int run_tail(struct agent *ag)
             log_error("source", "%s (retrying)", err.msg);
             snprintf(last, sizeof(last), "%s", err.msg);
         }
-        sleep_interruptible(ag, err.kind == ERR_AUTH ? 30000 : 5000);
+        wait_serving(ag, err.kind == ERR_AUTH ? 30000 : 5000, false);
     }
     while (!ag->sig->stop) {
         struct es_page page;
@@ -579,7 +574,7 @@ static int run_tail(struct agent *ag)
             }
             if (ag->opts->once)
                 break;
-            if (idle_committing(ag, cs->poll_interval_ms) < 0)
+            if (wait_serving(ag, cs->poll_interval_ms, true) < 0)
                 break;
             continue;
         }

@@ -15,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #include <jsmn.h>
 #pragma GCC diagnostic pop
+#include "ascii.h"
 #include "jdoc.h"
 #include "xalloc.h"
 
@@ -90,22 +91,6 @@ static int reserve(void **p, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-static inline bool is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static inline int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* true when one of the 8 bytes is < 0x20 or a backslash */
 static inline bool word_special(uint64_t w)
 {
@@ -145,8 +130,8 @@ static size_t check_string(const unsigned char *t, size_t s, size_t e, bool *esc
             i += 2;
             break;
         case 'u':
-            if (e - i < 6 || hexval(t[i + 2]) < 0 || hexval(t[i + 3]) < 0 ||
-                hexval(t[i + 4]) < 0 || hexval(t[i + 5]) < 0)
+            if (e - i < 6 || ascii_hexval(t[i + 2]) < 0 || ascii_hexval(t[i + 3]) < 0 ||
+                ascii_hexval(t[i + 4]) < 0 || ascii_hexval(t[i + 5]) < 0)
                 return i;
             i += 6;
             break;
@@ -222,11 +207,11 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
     int st = ST_VALUE;
 
     d->nstr = 0;
-    while (is_ws(t[pos]))
+    while (ascii_is_json_ws(t[pos]))
         pos++;
     for (;;) {
         if (st == ST_AFTER) {
-            while (is_ws(t[pos]))
+            while (ascii_is_json_ws(t[pos]))
                 pos++;
             if (depth == 0) {
                 if (pos != n + 1 || k != ntok)
@@ -237,7 +222,7 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
             unsigned char close = top->type == JT_OBJECT ? '}' : ']';
             if (t[pos] == ',') {
                 pos++;
-                while (is_ws(t[pos]))
+                while (ascii_is_json_ws(t[pos]))
                     pos++;
                 top->nchild++;
                 st = top->type == JT_OBJECT ? ST_KEY : ST_VALUE;
@@ -276,12 +261,12 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
             pos = (size_t)tk->end + 1;
             k++;
             if (st == ST_KEY) {
-                while (is_ws(t[pos]))
+                while (ascii_is_json_ws(t[pos]))
                     pos++;
                 if (t[pos] != ':')
                     goto fail;
                 pos++;
-                while (is_ws(t[pos]))
+                while (ascii_is_json_ws(t[pos]))
                     pos++;
                 st = ST_VALUE;
             } else {
@@ -317,7 +302,7 @@ static int walk(struct jdoc *d, size_t n, size_t ntok, size_t *err_at)
         d->stack[depth++] = (uint32_t)k;
         k++;
         pos++;
-        while (is_ws(t[pos]))
+        while (ascii_is_json_ws(t[pos]))
             pos++;
         if (t[pos] == (nd->type == JT_OBJECT ? '}' : ']')) {
             st = ST_AFTER; /* the close is checked there */
@@ -410,7 +395,8 @@ static char *put_utf8(char *o, unsigned cp)
 
 static unsigned hex4(const unsigned char *p)
 {
-    return (unsigned)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 | hexval(p[3]));
+    return (unsigned)(ascii_hexval(p[0]) << 12 | ascii_hexval(p[1]) << 8 |
+                      ascii_hexval(p[2]) << 4 | ascii_hexval(p[3]));
 }
 
 /* Unescape the (validated) content [s, e) into o as json-c 0.16 does: a lone or unpaired

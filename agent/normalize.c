@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "ascii.h"
 #include "norm_internal.h"
 #include "redact.h"
 
@@ -475,10 +476,6 @@ enum norm_result normalize_doc(struct norm_ctx *nc, struct jnode *doc, struct au
     return norm_root(nc, doc, ev, err);
 }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
 
 /* jdoc rejected the line: json-c words the error. Should json-c accept it all the same,
  * its own serialization of the document is normalized (the two parsers never disagree on the
@@ -497,7 +494,7 @@ static enum norm_result line_fallback(struct norm_ctx *nc, const char *line, siz
     je = json_tokener_get_error(tk);
     end = i + json_tokener_get_parse_end(tk);
     if (o != NULL) {
-        while (end < len && is_ws(line[end]))
+        while (end < len && ascii_is_json_ws((unsigned char)line[end]))
             end++;
         if (end == len) {
             const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -533,7 +530,7 @@ enum norm_result normalize_line(struct norm_ctx *nc, const char *line, size_t le
         err_set(err, ERR_PARSE, "document too large (%zu bytes)", len);
         return NORM_MALFORMED;
     }
-    while (i < len && is_ws(line[i]))
+    while (i < len && ascii_is_json_ws((unsigned char)line[i]))
         i++;
     if (i == len || line[i] != '{') {
         ev_reset(ev);

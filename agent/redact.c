@@ -3,6 +3,7 @@
 #include "config.h"
 #include <string.h>
 #include <strings.h>
+#include "ascii.h"
 #include "redact.h"
 
 static inline char lower(char c)
@@ -66,17 +67,6 @@ bool redact_query_key_is_sensitive(const char *key, size_t len)
            ieq(dec, n, "samlresponse") || ieq(dec, n, "relaystate");
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t pct_decode(const char *s, size_t len, char *out, size_t outsz)
 {
     size_t o = 0;
@@ -85,8 +75,8 @@ size_t pct_decode(const char *s, size_t len, char *out, size_t outsz)
         return 0;
     for (size_t i = 0; i < len && o + 1 < outsz; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < len && (hi = ascii_hexval((unsigned char)s[i + 1])) >= 0 &&
+            (lo = ascii_hexval((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(hi << 4 | lo);
             i += 2;
         } else {
